@@ -1,0 +1,25 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/mixin"
+)
+
+// CreatedAt adds an immutable creation timestamp, set by the application so
+// SQLite and PostgreSQL agree on its precision and zone (UTC).
+type CreatedAt struct{ mixin.Schema }
+
+// Fields of the CreatedAt mixin.
+func (CreatedAt) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").
+			Immutable().
+			Default(now).
+			Comment("When the row was created (UTC)."),
+	}
+}
+
+func now() time.Time { return time.Now().UTC() }
