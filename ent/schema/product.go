@@ -23,7 +23,7 @@ func (Product) Mixin() []ent.Mixin { return []ent.Mixin{CreatedAt{}} }
 // min_price, rating_avg and in_stock are denormalised sort and filter keys:
 // ordering a million products by price or rating must walk an index, which a
 // per-row aggregate cannot. They are written together with the variants and
-// reviews they summarise (see ent/productstats); the API's aggregate fields
+// reviews they summarise (see store.RefreshProductKeys); the API's aggregate fields
 // (priceRange, averageRating, inStock) are computed live from the source rows.
 func (Product) Fields() []ent.Field {
 	return []ent.Field{
