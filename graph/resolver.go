@@ -1,5 +1,20 @@
 package graph
 
+import (
+	"log/slog"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/graph/loaders"
+)
+
 // Resolver is the root resolver; it holds the request-independent
 // dependencies. Per-request state (loaders, viewer) travels in the context.
-type Resolver struct{}
+type Resolver struct {
+	client   *ent.Client
+	logger   *slog.Logger
+	validate *validator.Validate
+	currency string
+	loaders  loaders.Config
+}

@@ -7,225 +7,382 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/category"
+	"github.com/shopgraph/shopgraph/ent/order"
+	"github.com/shopgraph/shopgraph/ent/product"
+	"github.com/shopgraph/shopgraph/graph/apperr"
+	"github.com/shopgraph/shopgraph/graph/listing"
+	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/model"
+	"github.com/shopgraph/shopgraph/graph/relay"
 )
 
 // ID is the resolver for the id field.
 func (r *categoryResolver) ID(ctx context.Context, obj *ent.Category) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return relay.ToGlobalID("Category", obj.ID), nil
 }
 
 // Parent is the resolver for the parent field.
 func (r *categoryResolver) Parent(ctx context.Context, obj *ent.Category) (*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Parent - parent"))
+	if obj.ParentID == nil {
+		return nil, nil
+	}
+	return loaders.CategoryByID(ctx, *obj.ParentID)
 }
 
 // Children is the resolver for the children field.
 func (r *categoryResolver) Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Children - children"))
+	return loaders.ChildrenByCategory(ctx, obj.ID)
 }
 
 // Ancestors is the resolver for the ancestors field.
 func (r *categoryResolver) Ancestors(ctx context.Context, obj *ent.Category) ([]*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Ancestors - ancestors"))
+	return loaders.AncestorsByCategory(ctx, obj.ID)
 }
 
 // Products is the resolver for the products field.
 func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.ProductOrder) (*model.ProductConnection, error) {
-	panic(fmt.Errorf("not implemented: Products - products"))
+	if _, err := r.productFilter(filter); err != nil {
+		return nil, err
+	}
+	p, err := relay.NewPage(first, after, last, before, listing.ProductOrder(orderBy))
+	if err != nil {
+		return nil, err
+	}
+	if filter != nil {
+		f := *filter
+		f.Category = nil // the parent is the category here
+		filter = &f
+	}
+	fk := listing.FilterKey(filter)
+	rows, err := loaders.ProductsByCategory(ctx, loaders.PageKey{Parent: obj.ID, Page: p, Filter: fk})
+	if err != nil {
+		return nil, err
+	}
+	loaders.PrimeProducts(ctx, rows)
+	count := func(ctx context.Context) (int, error) {
+		return loaders.ProductCountByCategory(ctx, loaders.CountKey{Parent: obj.ID, Filter: fk})
+	}
+	return productConnection(p, rows, count), nil
 }
 
 // ID is the resolver for the id field.
 func (r *orderResolver) ID(ctx context.Context, obj *ent.Order) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return relay.ToGlobalID("Order", obj.ID), nil
 }
 
 // Customer is the resolver for the customer field.
 func (r *orderResolver) Customer(ctx context.Context, obj *ent.Order) (*ent.User, error) {
-	panic(fmt.Errorf("not implemented: Customer - customer"))
+	u, err := loaders.UserByID(ctx, obj.CustomerID)
+	return nonNil(u, err, "customer")
 }
 
 // Lines is the resolver for the lines field.
 func (r *orderResolver) Lines(ctx context.Context, obj *ent.Order) ([]*ent.OrderLine, error) {
-	panic(fmt.Errorf("not implemented: Lines - lines"))
+	return loaders.LinesByOrder(ctx, obj.ID)
 }
 
 // Total is the resolver for the total field.
 func (r *orderResolver) Total(ctx context.Context, obj *ent.Order) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: Total - total"))
+	total, err := loaders.OrderTotal(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.money(total), nil
 }
 
 // ID is the resolver for the id field.
 func (r *orderLineResolver) ID(ctx context.Context, obj *ent.OrderLine) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return relay.ToGlobalID("OrderLine", obj.ID), nil
 }
 
 // Variant is the resolver for the variant field.
 func (r *orderLineResolver) Variant(ctx context.Context, obj *ent.OrderLine) (*ent.Variant, error) {
-	panic(fmt.Errorf("not implemented: Variant - variant"))
+	v, err := loaders.VariantByID(ctx, obj.VariantID)
+	return nonNil(v, err, "variant")
 }
 
 // Product is the resolver for the product field.
 func (r *orderLineResolver) Product(ctx context.Context, obj *ent.OrderLine) (*ent.Product, error) {
-	panic(fmt.Errorf("not implemented: Product - product"))
+	v, err := loaders.VariantByID(ctx, obj.VariantID)
+	if v, err = nonNil(v, err, "variant"); err != nil {
+		return nil, err
+	}
+	p, err := loaders.ProductByID(ctx, v.ProductID)
+	return nonNil(p, err, "product")
 }
 
 // UnitPrice is the resolver for the unitPrice field.
 func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: UnitPrice - unitPrice"))
+	return r.money(obj.UnitPrice), nil
 }
 
 // Subtotal is the resolver for the subtotal field.
 func (r *orderLineResolver) Subtotal(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: Subtotal - subtotal"))
+	return r.money(obj.UnitPrice * int64(obj.Quantity)), nil
 }
 
 // ID is the resolver for the id field.
 func (r *productResolver) ID(ctx context.Context, obj *ent.Product) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return relay.ToGlobalID("Product", obj.ID), nil
 }
 
 // Category is the resolver for the category field.
 func (r *productResolver) Category(ctx context.Context, obj *ent.Product) (*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Category - category"))
+	c, err := loaders.CategoryByID(ctx, obj.CategoryID)
+	return nonNil(c, err, "category")
 }
 
 // Variants is the resolver for the variants field.
 func (r *productResolver) Variants(ctx context.Context, obj *ent.Product) ([]*ent.Variant, error) {
-	panic(fmt.Errorf("not implemented: Variants - variants"))
+	return loaders.VariantsByProduct(ctx, obj.ID)
 }
 
 // Reviews is the resolver for the reviews field.
 func (r *productResolver) Reviews(ctx context.Context, obj *ent.Product, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) (*model.ReviewConnection, error) {
-	panic(fmt.Errorf("not implemented: Reviews - reviews"))
+	p, err := relay.NewPage(first, after, last, before, listing.ReviewOrder(orderBy))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := loaders.ReviewsByProduct(ctx, loaders.PageKey{Parent: obj.ID, Page: p})
+	if err != nil {
+		return nil, err
+	}
+	count := func(ctx context.Context) (int, error) {
+		s, err := loaders.ReviewStatsByProduct(ctx, obj.ID)
+		return s.Count, err
+	}
+	return reviewConnection(p, rows, count), nil
 }
 
 // AverageRating is the resolver for the averageRating field.
 func (r *productResolver) AverageRating(ctx context.Context, obj *ent.Product) (*float64, error) {
-	panic(fmt.Errorf("not implemented: AverageRating - averageRating"))
+	s, err := loaders.ReviewStatsByProduct(ctx, obj.ID)
+	if err != nil || s.Count == 0 {
+		return nil, err
+	}
+	return &s.Average, nil
 }
 
 // ReviewCount is the resolver for the reviewCount field.
 func (r *productResolver) ReviewCount(ctx context.Context, obj *ent.Product) (int, error) {
-	panic(fmt.Errorf("not implemented: ReviewCount - reviewCount"))
+	s, err := loaders.ReviewStatsByProduct(ctx, obj.ID)
+	return s.Count, err
 }
 
 // PriceRange is the resolver for the priceRange field.
 func (r *productResolver) PriceRange(ctx context.Context, obj *ent.Product) (*model.PriceRange, error) {
-	panic(fmt.Errorf("not implemented: PriceRange - priceRange"))
+	s, err := loaders.VariantStatsByProduct(ctx, obj.ID)
+	if err != nil || s.Count == 0 {
+		return nil, err
+	}
+	return &model.PriceRange{Min: r.money(s.MinPrice), Max: r.money(s.MaxPrice)}, nil
 }
 
 // InStock is the resolver for the inStock field.
 func (r *productResolver) InStock(ctx context.Context, obj *ent.Product) (bool, error) {
-	panic(fmt.Errorf("not implemented: InStock - inStock"))
+	s, err := loaders.VariantStatsByProduct(ctx, obj.ID)
+	return s.MaxStock > 0, err
 }
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	panic(fmt.Errorf("not implemented: Node - node"))
+	ref, err := nodeRef("id", id)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := loaders.Nodes(ctx, []loaders.NodeRef{ref})
+	if err != nil {
+		return nil, err
+	}
+	return nodes[0], nil
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
-	panic(fmt.Errorf("not implemented: Nodes - nodes"))
+	if len(ids) > relay.MaxPageSize {
+		return nil, apperr.Invalid("ids", "at most %d IDs per request", relay.MaxPageSize)
+	}
+	refs := make([]loaders.NodeRef, len(ids))
+	for i, id := range ids {
+		ref, err := nodeRef("ids", id)
+		if err != nil {
+			return nil, err
+		}
+		refs[i] = ref
+	}
+	nodes, err := loaders.Nodes(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Node, len(nodes))
+	for i, n := range nodes {
+		out[i] = n
+	}
+	return out, nil
 }
 
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*ent.User, error) {
-	panic(fmt.Errorf("not implemented: Viewer - viewer"))
+	return nil, nil // no authentication yet: every request is anonymous
 }
 
 // Products is the resolver for the products field.
 func (r *queryResolver) Products(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.ProductOrder) (*model.ProductConnection, error) {
-	panic(fmt.Errorf("not implemented: Products - products"))
+	where, err := r.productFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	p, err := relay.NewPage(first, after, last, before, listing.ProductOrder(orderBy))
+	if err != nil {
+		return nil, err
+	}
+	if filter != nil && filter.Category != nil {
+		where = append(where, listing.InCategoryTree(*filter.Category))
+	}
+	return r.listProducts(ctx, p, where)
 }
 
 // Product is the resolver for the product field.
 func (r *queryResolver) Product(ctx context.Context, id *string, slug *string) (*ent.Product, error) {
-	panic(fmt.Errorf("not implemented: Product - product"))
+	switch {
+	case (id == nil) == (slug == nil):
+		return nil, apperr.Invalid("id", "give exactly one of id and slug")
+	case id != nil:
+		pid, err := relay.IDOf("id", "Product", *id)
+		if err != nil {
+			return nil, err
+		}
+		return loaders.ProductByID(ctx, pid)
+	default:
+		p, err := r.client.Product.Query().Where(product.Slug(*slug)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, nil
+		}
+		return p, err
+	}
 }
 
 // Categories is the resolver for the categories field.
 func (r *queryResolver) Categories(ctx context.Context) ([]*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Categories - categories"))
+	return r.client.Category.Query().
+		Where(category.ParentIDIsNil()).
+		Order(category.ByName(), category.ByID()).
+		All(ctx)
 }
 
 // Category is the resolver for the category field.
 func (r *queryResolver) Category(ctx context.Context, slug string) (*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Category - category"))
+	c, err := r.client.Category.Query().Where(category.Slug(slug)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return c, err
 }
 
 // Orders is the resolver for the orders field.
 func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.OrderConnection, error) {
-	panic(fmt.Errorf("not implemented: Orders - orders"))
+	p, err := relay.NewPage(first, after, last, before, listing.OrderOrder(orderBy))
+	if err != nil {
+		return nil, err
+	}
+	return r.listOrders(ctx, p, filter)
 }
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, number string) (*ent.Order, error) {
-	panic(fmt.Errorf("not implemented: Order - order"))
+	o, err := r.client.Order.Query().Where(order.Number(number)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return o, err
 }
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.UserOrder) (*model.UserConnection, error) {
-	panic(fmt.Errorf("not implemented: Users - users"))
+	p, err := relay.NewPage(first, after, last, before, listing.UserOrder(orderBy))
+	if err != nil {
+		return nil, err
+	}
+	return r.listUsers(ctx, p, filter)
 }
 
 // ID is the resolver for the id field.
 func (r *reviewResolver) ID(ctx context.Context, obj *ent.Review) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return relay.ToGlobalID("Review", obj.ID), nil
 }
 
 // Author is the resolver for the author field.
 func (r *reviewResolver) Author(ctx context.Context, obj *ent.Review) (*ent.User, error) {
-	panic(fmt.Errorf("not implemented: Author - author"))
+	u, err := loaders.UserByID(ctx, obj.AuthorID)
+	return nonNil(u, err, "author")
 }
 
 // Product is the resolver for the product field.
 func (r *reviewResolver) Product(ctx context.Context, obj *ent.Review) (*ent.Product, error) {
-	panic(fmt.Errorf("not implemented: Product - product"))
+	p, err := loaders.ProductByID(ctx, obj.ProductID)
+	return nonNil(p, err, "product")
 }
 
 // ID is the resolver for the id field.
 func (r *userResolver) ID(ctx context.Context, obj *ent.User) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return relay.ToGlobalID("User", obj.ID), nil
 }
 
 // Orders is the resolver for the orders field.
 func (r *userResolver) Orders(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.OrderOrder) (*model.OrderConnection, error) {
-	panic(fmt.Errorf("not implemented: Orders - orders"))
+	p, err := relay.NewPage(first, after, last, before, listing.OrderOrder(orderBy))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := loaders.OrdersByCustomer(ctx, loaders.PageKey{Parent: obj.ID, Page: p})
+	if err != nil {
+		return nil, err
+	}
+	count := func(ctx context.Context) (int, error) { return loaders.OrderCountByCustomer(ctx, obj.ID) }
+	return orderConnection(p, rows, count), nil
 }
 
 // Reviews is the resolver for the reviews field.
 func (r *userResolver) Reviews(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) (*model.ReviewConnection, error) {
-	panic(fmt.Errorf("not implemented: Reviews - reviews"))
+	p, err := relay.NewPage(first, after, last, before, listing.ReviewOrder(orderBy))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := loaders.ReviewsByAuthor(ctx, loaders.PageKey{Parent: obj.ID, Page: p})
+	if err != nil {
+		return nil, err
+	}
+	count := func(ctx context.Context) (int, error) { return loaders.ReviewCountByAuthor(ctx, obj.ID) }
+	return reviewConnection(p, rows, count), nil
 }
 
 // ID is the resolver for the id field.
 func (r *variantResolver) ID(ctx context.Context, obj *ent.Variant) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return relay.ToGlobalID("Variant", obj.ID), nil
 }
 
 // Price is the resolver for the price field.
 func (r *variantResolver) Price(ctx context.Context, obj *ent.Variant) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: Price - price"))
+	return r.money(obj.Price), nil
 }
 
 // Cost is the resolver for the cost field.
 func (r *variantResolver) Cost(ctx context.Context, obj *ent.Variant) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: Cost - cost"))
+	return r.money(obj.Cost), nil
 }
 
 // InStock is the resolver for the inStock field.
 func (r *variantResolver) InStock(ctx context.Context, obj *ent.Variant) (bool, error) {
-	panic(fmt.Errorf("not implemented: InStock - inStock"))
+	return obj.Stock > 0, nil
 }
 
 // Product is the resolver for the product field.
 func (r *variantResolver) Product(ctx context.Context, obj *ent.Variant) (*ent.Product, error) {
-	panic(fmt.Errorf("not implemented: Product - product"))
+	p, err := loaders.ProductByID(ctx, obj.ProductID)
+	return nonNil(p, err, "product")
 }
 
 // Category returns CategoryResolver implementation.
@@ -252,13 +409,11 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 // Variant returns VariantResolver implementation.
 func (r *Resolver) Variant() VariantResolver { return &variantResolver{r} }
 
-type (
-	categoryResolver  struct{ *Resolver }
-	orderResolver     struct{ *Resolver }
-	orderLineResolver struct{ *Resolver }
-	productResolver   struct{ *Resolver }
-	queryResolver     struct{ *Resolver }
-	reviewResolver    struct{ *Resolver }
-	userResolver      struct{ *Resolver }
-	variantResolver   struct{ *Resolver }
-)
+type categoryResolver struct{ *Resolver }
+type orderResolver struct{ *Resolver }
+type orderLineResolver struct{ *Resolver }
+type productResolver struct{ *Resolver }
+type queryResolver struct{ *Resolver }
+type reviewResolver struct{ *Resolver }
+type userResolver struct{ *Resolver }
+type variantResolver struct{ *Resolver }

@@ -1,0 +1,54 @@
+// Package apperr is shopgraph's one application error type. Code is the
+// stable, client-facing classification that the error presenter puts in
+// extensions.code; anything that is not an *Error is an internal error and
+// its text never reaches a client.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codes clients can rely on.
+const (
+	BadUserInput = "BAD_USER_INPUT"
+	NotFound     = "NOT_FOUND"
+	Internal     = "INTERNAL"
+)
+
+// FieldError names one invalid input by its GraphQL input path.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is an error a client may see.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldError
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid reports a bad value of one input field.
+func Invalid(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return &Error{
+		Code:    BadUserInput,
+		Message: fmt.Sprintf("%s: %s", field, msg),
+		Fields:  []FieldError{{Field: field, Message: msg}},
+	}
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

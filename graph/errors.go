@@ -1,0 +1,66 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/shopgraph/shopgraph/graph/apperr"
+	"github.com/shopgraph/shopgraph/graph/reqlog"
+)
+
+// presentErrors is the one place errors are classified for clients:
+//   - an *apperr.Error keeps its message and code (and field list);
+//   - an error gqlgen made itself (parse, validation, argument coercion)
+//     already describes the request and passes through;
+//   - anything else is internal: logged in full with the request id, and
+//     shown to the client only as "internal error" with that id, so no
+//     database or driver text ever leaves the server.
+func presentErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := graphql.DefaultErrorPresenter(ctx, err)
+		if ae, ok := apperr.As(err); ok {
+			out.Message = ae.Message
+			setExt(out, "code", ae.Code)
+			if len(ae.Fields) > 0 {
+				setExt(out, "fields", ae.Fields)
+			}
+			return out
+		}
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			if _, ok := out.Extensions["code"]; !ok {
+				setExt(out, "code", apperr.BadUserInput)
+			}
+			return out
+		}
+		id := reqlog.ID(ctx)
+		logger.ErrorContext(ctx, "internal error", "request_id", id, "path", out.Path.String(), "err", err)
+		out.Message = "internal error"
+		if id != "" {
+			out.Message = fmt.Sprintf("internal error (request id %s)", id)
+		}
+		out.Extensions = map[string]any{"code": apperr.Internal, "requestId": id}
+		return out
+	}
+}
+
+// recoverPanic turns a resolver panic into an internal error; the server
+// keeps serving and the stack goes to the log, not the client.
+func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		logger.ErrorContext(ctx, "panic in resolver", "request_id", reqlog.ID(ctx), "panic", p)
+		return fmt.Errorf("panic: %v", p)
+	}
+}
+
+func setExt(e *gqlerror.Error, key string, v any) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions[key] = v
+}

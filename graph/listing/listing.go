@@ -1,0 +1,181 @@
+// Package listing says how each list in the API is filtered and sorted: the
+// ent predicates for a filter input and the relay.Order for an orderBy input.
+// Top-level resolvers and the batched nested loaders share it, so a filter
+// means the same thing wherever a list appears.
+package listing
+
+import (
+	"encoding/json"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/category"
+	"github.com/shopgraph/shopgraph/ent/order"
+	"github.com/shopgraph/shopgraph/ent/predicate"
+	"github.com/shopgraph/shopgraph/ent/product"
+	"github.com/shopgraph/shopgraph/ent/review"
+	"github.com/shopgraph/shopgraph/ent/user"
+	"github.com/shopgraph/shopgraph/graph/model"
+	"github.com/shopgraph/shopgraph/graph/relay"
+)
+
+// newestFirst is every list's default order.
+func newestFirst(column string) relay.Order {
+	return relay.Order{Column: column, Kind: relay.KindTime, Desc: true}
+}
+
+func desc(d *model.OrderDirection) bool { return d != nil && *d == model.OrderDirectionDesc }
+
+// ProductOrder maps orderBy to a sort column; nil means newest first.
+func ProductOrder(o *model.ProductOrder) relay.Order {
+	if o == nil {
+		return newestFirst(product.FieldCreatedAt)
+	}
+	switch o.Field {
+	case model.ProductOrderFieldPrice:
+		return relay.Order{Column: product.FieldMinPrice, Kind: relay.KindInt, Desc: desc(o.Direction)}
+	case model.ProductOrderFieldTitle:
+		return relay.Order{Column: product.FieldTitle, Kind: relay.KindString, Desc: desc(o.Direction)}
+	case model.ProductOrderFieldRating:
+		return relay.Order{Column: product.FieldRatingAvg, Kind: relay.KindFloat, Desc: desc(o.Direction)}
+	default:
+		return relay.Order{Column: product.FieldCreatedAt, Kind: relay.KindTime, Desc: desc(o.Direction)}
+	}
+}
+
+// ProductKey returns a product's value of a ProductOrder column.
+func ProductKey(o relay.Order) func(*ent.Product) any {
+	return func(p *ent.Product) any {
+		switch o.Column {
+		case product.FieldMinPrice:
+			return p.MinPrice
+		case product.FieldTitle:
+			return p.Title
+		case product.FieldRatingAvg:
+			return p.RatingAvg
+		default:
+			return p.CreatedAt
+		}
+	}
+}
+
+// ProductID returns a product's ID.
+func ProductID(p *ent.Product) int { return p.ID }
+
+// ProductWhere turns a filter into predicates. The category condition is
+// left to the caller (a slug at the top level, the parent in
+// Category.products); see InCategoryTree.
+func ProductWhere(f *model.ProductFilter) []predicate.Product {
+	if f == nil {
+		return nil
+	}
+	var ps []predicate.Product
+	if len(f.Status) > 0 {
+		ps = append(ps, product.StatusIn(f.Status...))
+	}
+	if f.Price != nil {
+		if f.Price.Min != nil {
+			ps = append(ps, product.MinPriceGTE(int64(*f.Price.Min)))
+		}
+		if f.Price.Max != nil {
+			ps = append(ps, product.MinPriceLTE(int64(*f.Price.Max)))
+		}
+	}
+	if f.InStock != nil {
+		ps = append(ps, product.InStock(*f.InStock))
+	}
+	if f.Search != nil && *f.Search != "" {
+		// ILIKE '%term%' on PostgreSQL, served by the trigram indexes.
+		ps = append(ps, product.Or(
+			product.TitleContainsFold(*f.Search),
+			product.DescriptionContainsFold(*f.Search),
+		))
+	}
+	return ps
+}
+
+// InCategoryTree keeps products filed under the category with the given slug
+// or under any category below it, found with a recursive query.
+func InCategoryTree(slug string) predicate.Product {
+	return func(s *sql.Selector) {
+		d := sql.Dialect(s.Dialect())
+		c, tree := d.Table(category.Table).As("c"), d.Table("tree").As("tree")
+		root := d.Select(category.FieldID).From(d.Table(category.Table)).Where(sql.EQ(category.FieldSlug, slug))
+		step := d.Select(c.C(category.FieldID)).From(c).Join(tree).On(c.C(category.FieldParentID), tree.C(category.FieldID))
+		with := sql.WithRecursive("tree", category.FieldID).As(root.UnionAll(step))
+		with.SetDialect(s.Dialect())
+		s.Where(sql.In(s.C(product.FieldCategoryID), d.Select(tree.C(category.FieldID)).From(tree).Prefix(with)))
+	}
+}
+
+// FilterKey is a canonical, comparable form of a filter for loader keys:
+// sibling fields with equal arguments must share one batch.
+func FilterKey(f any) string {
+	b, _ := json.Marshal(f)
+	return string(b)
+}
+
+// ReviewOrder maps orderBy to a sort column; nil means newest first.
+func ReviewOrder(o *model.ReviewOrder) relay.Order {
+	if o == nil {
+		return newestFirst(review.FieldCreatedAt)
+	}
+	if o.Field == model.ReviewOrderFieldRating {
+		return relay.Order{Column: review.FieldRating, Kind: relay.KindInt, Desc: desc(o.Direction)}
+	}
+	return relay.Order{Column: review.FieldCreatedAt, Kind: relay.KindTime, Desc: desc(o.Direction)}
+}
+
+// ReviewKey returns a review's value of a ReviewOrder column.
+func ReviewKey(o relay.Order) func(*ent.Review) any {
+	return func(r *ent.Review) any {
+		if o.Column == review.FieldRating {
+			return int64(r.Rating)
+		}
+		return r.CreatedAt
+	}
+}
+
+// ReviewID returns a review's ID.
+func ReviewID(r *ent.Review) int { return r.ID }
+
+// OrderOrder maps orderBy to a sort column; nil means newest first.
+func OrderOrder(o *model.OrderOrder) relay.Order {
+	if o == nil {
+		return newestFirst(order.FieldCreatedAt)
+	}
+	return relay.Order{Column: order.FieldCreatedAt, Kind: relay.KindTime, Desc: desc(o.Direction)}
+}
+
+// OrderKey returns an order's value of an OrderOrder column.
+func OrderKey(relay.Order) func(*ent.Order) any {
+	return func(o *ent.Order) any { return o.CreatedAt }
+}
+
+// OrderID returns an order's ID.
+func OrderID(o *ent.Order) int { return o.ID }
+
+// UserOrder maps orderBy to a sort column; nil means newest first.
+func UserOrder(o *model.UserOrder) relay.Order {
+	if o == nil {
+		return newestFirst(user.FieldCreatedAt)
+	}
+	if o.Field == model.UserOrderFieldEmail {
+		return relay.Order{Column: user.FieldEmail, Kind: relay.KindString, Desc: desc(o.Direction)}
+	}
+	return relay.Order{Column: user.FieldCreatedAt, Kind: relay.KindTime, Desc: desc(o.Direction)}
+}
+
+// UserKey returns a user's value of a UserOrder column.
+func UserKey(o relay.Order) func(*ent.User) any {
+	return func(u *ent.User) any {
+		if o.Column == user.FieldEmail {
+			return u.Email
+		}
+		return u.CreatedAt
+	}
+}
+
+// UserID returns a user's ID.
+func UserID(u *ent.User) int { return u.ID }

@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/shopgraph/shopgraph/ent/order"
+	"github.com/shopgraph/shopgraph/ent/predicate"
+	"github.com/shopgraph/shopgraph/ent/user"
+	"github.com/shopgraph/shopgraph/graph/apperr"
+	"github.com/shopgraph/shopgraph/graph/listing"
+	"github.com/shopgraph/shopgraph/graph/loaders"
+	"github.com/shopgraph/shopgraph/graph/model"
+	"github.com/shopgraph/shopgraph/graph/relay"
+)
+
+// Top-level lists: one keyset-paged statement for the page, one COUNT only
+// when totalCount is selected.
+
+func (r *Resolver) listProducts(ctx context.Context, p relay.Page, where []predicate.Product) (*model.ProductConnection, error) {
+	q := r.client.Product.Query().Where(where...)
+	page := q.Clone()
+	page.Modify(p.Apply)
+	rows, err := page.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loaders.PrimeProducts(ctx, rows)
+	return productConnection(p, rows, q.Count), nil
+}
+
+func (r *Resolver) listOrders(ctx context.Context, p relay.Page, f *model.OrderFilter) (*model.OrderConnection, error) {
+	var where []predicate.Order
+	if f != nil {
+		if len(f.Status) > 0 {
+			where = append(where, order.StatusIn(f.Status...))
+		}
+		if f.CustomerID != nil {
+			id, err := relay.IDOf("filter.customerId", "User", *f.CustomerID)
+			if err != nil {
+				return nil, err
+			}
+			where = append(where, order.CustomerID(id))
+		}
+	}
+	q := r.client.Order.Query().Where(where...)
+	page := q.Clone()
+	page.Modify(p.Apply)
+	rows, err := page.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return orderConnection(p, rows, q.Count), nil
+}
+
+func (r *Resolver) listUsers(ctx context.Context, p relay.Page, f *model.UserFilter) (*model.UserConnection, error) {
+	q := r.client.User.Query()
+	if f != nil && len(f.Role) > 0 {
+		q.Where(user.RoleIn(f.Role...))
+	}
+	page := q.Clone()
+	page.Modify(p.Apply)
+	rows, err := page.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return userConnection(p, rows, q.Count), nil
+}
+
+// checkPrice rejects an inverted price interval, which no rule tag can see.
+func checkPrice(f *model.ProductFilter) error {
+	if f != nil && f.Price != nil && f.Price.Min != nil && f.Price.Max != nil && *f.Price.Min > *f.Price.Max {
+		return apperr.Invalid("filter.price", "min must not be greater than max")
+	}
+	return nil
+}
+
+// productFilter validates a product filter and returns its predicates.
+func (r *Resolver) productFilter(f *model.ProductFilter) ([]predicate.Product, error) {
+	if err := r.check("filter", f); err != nil {
+		return nil, err
+	}
+	if err := checkPrice(f); err != nil {
+		return nil, err
+	}
+	return listing.ProductWhere(f), nil
+}
+
+// nodeRef decodes a global ID for node lookups.
+func nodeRef(field, gid string) (loaders.NodeRef, error) {
+	typ, id, err := relay.FromGlobalID(field, gid)
+	return loaders.NodeRef{Type: typ, ID: id}, err
+}
+
+// nonNil turns a missing required row into an error instead of a null that
+// would wipe out its parent.
+func nonNil[T any](v *T, err error, what string) (*T, error) {
+	if err == nil && v == nil {
+		return nil, apperr.Errorf(apperr.NotFound, "%s not found", what)
+	}
+	return v, err
+}

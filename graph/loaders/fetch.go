@@ -1,0 +1,323 @@
+package loaders
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/category"
+	"github.com/shopgraph/shopgraph/ent/order"
+	"github.com/shopgraph/shopgraph/ent/orderline"
+	"github.com/shopgraph/shopgraph/ent/predicate"
+	"github.com/shopgraph/shopgraph/ent/product"
+	"github.com/shopgraph/shopgraph/ent/review"
+	"github.com/shopgraph/shopgraph/ent/user"
+	"github.com/shopgraph/shopgraph/ent/variant"
+	"github.com/shopgraph/shopgraph/graph/listing"
+	"github.com/shopgraph/shopgraph/graph/model"
+	"github.com/shopgraph/shopgraph/graph/relay"
+)
+
+// fetcher runs the batch statements; one method per loader.
+type fetcher struct{ client *ent.Client }
+
+func (f fetcher) products(ctx context.Context, ids []int) ([]*ent.Product, error) {
+	rows, err := f.client.Product.Query().Where(predicate.Product(inKeys(product.FieldID, ids))).All(ctx)
+	return rows, wrap(err, "load %d products", len(ids))
+}
+
+func (f fetcher) categories(ctx context.Context, ids []int) ([]*ent.Category, error) {
+	rows, err := f.client.Category.Query().Where(predicate.Category(inKeys(category.FieldID, ids))).All(ctx)
+	return rows, wrap(err, "load %d categories", len(ids))
+}
+
+func (f fetcher) users(ctx context.Context, ids []int) ([]*ent.User, error) {
+	rows, err := f.client.User.Query().Where(predicate.User(inKeys(user.FieldID, ids))).All(ctx)
+	return rows, wrap(err, "load %d users", len(ids))
+}
+
+func (f fetcher) variants(ctx context.Context, ids []int) ([]*ent.Variant, error) {
+	rows, err := f.client.Variant.Query().Where(predicate.Variant(inKeys(variant.FieldID, ids))).All(ctx)
+	return rows, wrap(err, "load %d variants", len(ids))
+}
+
+func (f fetcher) reviews(ctx context.Context, ids []int) ([]*ent.Review, error) {
+	rows, err := f.client.Review.Query().Where(predicate.Review(inKeys(review.FieldID, ids))).All(ctx)
+	return rows, wrap(err, "load %d reviews", len(ids))
+}
+
+func (f fetcher) orders(ctx context.Context, ids []int) ([]*ent.Order, error) {
+	rows, err := f.client.Order.Query().Where(predicate.Order(inKeys(order.FieldID, ids))).All(ctx)
+	return rows, wrap(err, "load %d orders", len(ids))
+}
+
+func (f fetcher) orderLines(ctx context.Context, ids []int) ([]*ent.OrderLine, error) {
+	rows, err := f.client.OrderLine.Query().Where(predicate.OrderLine(inKeys(orderline.FieldID, ids))).All(ctx)
+	return rows, wrap(err, "load %d order lines", len(ids))
+}
+
+func (f fetcher) variantsOfProducts(ctx context.Context, ids []int) ([]*ent.Variant, error) {
+	rows, err := f.client.Variant.Query().
+		Where(predicate.Variant(inKeys(variant.FieldProductID, ids))).
+		Order(variant.ByPrice(), variant.ByID()).
+		All(ctx)
+	return rows, wrap(err, "load variants of %d products", len(ids))
+}
+
+func (f fetcher) childrenOfCategories(ctx context.Context, ids []int) ([]*ent.Category, error) {
+	rows, err := f.client.Category.Query().
+		Where(predicate.Category(inKeys(category.FieldParentID, ids))).
+		Order(category.ByName(), category.ByID()).
+		All(ctx)
+	return rows, wrap(err, "load children of %d categories", len(ids))
+}
+
+func (f fetcher) linesOfOrders(ctx context.Context, ids []int) ([]*ent.OrderLine, error) {
+	rows, err := f.client.OrderLine.Query().
+		Where(predicate.OrderLine(inKeys(orderline.FieldOrderID, ids))).
+		Order(orderline.ByID()).
+		All(ctx)
+	return rows, wrap(err, "load lines of %d orders", len(ids))
+}
+
+// ancestorsOfCategories walks up the tree of every key in one recursive
+// statement; each row carries the key it belongs to (start_id) and its
+// distance from it, and rows come root first.
+func (f fetcher) ancestorsOfCategories(ctx context.Context, ids []int) ([]*ent.Category, error) {
+	q := f.client.Category.Query()
+	q.Modify(func(s *sql.Selector) {
+		d := sql.Dialect(s.Dialect())
+		c, up := d.Table(category.Table).As("c"), d.Table("up").As("up")
+		base := d.Select(sql.As(c.C(category.FieldID), "start_id"), sql.As(c.C(category.FieldParentID), "ancestor_id")).
+			AppendSelectExpr(sql.Expr("1")).
+			From(c).
+			Where(sql.And(keysPredicate(c.C(category.FieldID), ids), sql.NotNull(c.C(category.FieldParentID))))
+		p := d.Table(category.Table).As("p")
+		step := d.Select(up.C("start_id"), p.C(category.FieldParentID), up.C("depth")+" + 1").
+			From(p).
+			Join(up).On(p.C(category.FieldID), up.C("ancestor_id")).
+			Where(sql.NotNull(p.C(category.FieldParentID)))
+		with := sql.WithRecursive("up", "start_id", "ancestor_id", "depth").As(base.UnionAll(step))
+		with.SetDialect(s.Dialect())
+		s.Prefix(with).
+			Join(up).On(s.C(category.FieldID), up.C("ancestor_id")).
+			AppendSelect(up.C("start_id")).
+			OrderBy(up.C("start_id"), sql.Desc(up.C("depth")))
+	})
+	rows, err := q.All(ctx)
+	return rows, wrap(err, "load ancestors of %d categories", len(ids))
+}
+
+func startID(c *ent.Category) int { return valueInt(c.Value("start_id")) }
+
+// ReviewStats summarises a product's reviews.
+type ReviewStats struct {
+	Count   int
+	Average float64
+}
+
+func (f fetcher) reviewStats(ctx context.Context, ids []int) (map[int]ReviewStats, error) {
+	var rows []struct {
+		ProductID int     `json:"product_id"`
+		Count     int     `json:"count"`
+		Mean      float64 `json:"mean"`
+	}
+	err := f.client.Review.Query().
+		Where(predicate.Review(inKeys(review.FieldProductID, ids))).
+		GroupBy(review.FieldProductID).
+		Aggregate(ent.Count(), func(s *sql.Selector) string {
+			return sql.As(sql.Avg(s.C(review.FieldRating)), "mean")
+		}).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err, "load review stats of %d products", len(ids))
+	}
+	m := make(map[int]ReviewStats, len(rows))
+	for _, r := range rows {
+		m[r.ProductID] = ReviewStats{Count: r.Count, Average: r.Mean}
+	}
+	return m, nil
+}
+
+// VariantStats summarises a product's variants.
+type VariantStats struct {
+	Count    int
+	MinPrice int64
+	MaxPrice int64
+	MaxStock int
+}
+
+func (f fetcher) variantStats(ctx context.Context, ids []int) (map[int]VariantStats, error) {
+	var rows []struct {
+		ProductID int   `json:"product_id"`
+		Count     int   `json:"count"`
+		MinPrice  int64 `json:"min_price"`
+		MaxPrice  int64 `json:"max_price"`
+		MaxStock  int   `json:"max_stock"`
+	}
+	as := func(fn func(string) string, col, name string) ent.AggregateFunc {
+		return func(s *sql.Selector) string { return sql.As(fn(s.C(col)), name) }
+	}
+	err := f.client.Variant.Query().
+		Where(predicate.Variant(inKeys(variant.FieldProductID, ids))).
+		GroupBy(variant.FieldProductID).
+		Aggregate(
+			ent.Count(),
+			as(sql.Min, variant.FieldPrice, "min_price"),
+			as(sql.Max, variant.FieldPrice, "max_price"),
+			as(sql.Max, variant.FieldStock, "max_stock"),
+		).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err, "load variant stats of %d products", len(ids))
+	}
+	m := make(map[int]VariantStats, len(rows))
+	for _, r := range rows {
+		m[r.ProductID] = VariantStats{Count: r.Count, MinPrice: r.MinPrice, MaxPrice: r.MaxPrice, MaxStock: r.MaxStock}
+	}
+	return m, nil
+}
+
+func (f fetcher) orderTotals(ctx context.Context, ids []int) (map[int]int64, error) {
+	var rows []struct {
+		OrderID int   `json:"order_id"`
+		Total   int64 `json:"total"`
+	}
+	total := func(s *sql.Selector) string {
+		return sql.As(sql.Sum(s.C(orderline.FieldQuantity)+" * "+s.C(orderline.FieldUnitPrice)), "total")
+	}
+	err := f.client.OrderLine.Query().
+		Where(predicate.OrderLine(inKeys(orderline.FieldOrderID, ids))).
+		GroupBy(orderline.FieldOrderID).
+		Aggregate(total).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err, "load totals of %d orders", len(ids))
+	}
+	m := make(map[int]int64, len(rows))
+	for _, r := range rows {
+		m[r.OrderID] = r.Total
+	}
+	return m, nil
+}
+
+func (f fetcher) reviewPages(column string) func(context.Context, []int, relay.Page, string) ([]*ent.Review, error) {
+	return func(ctx context.Context, parents []int, p relay.Page, _ string) ([]*ent.Review, error) {
+		q := f.client.Review.Query().Where(predicate.Review(inKeys(column, parents)))
+		q.Modify(p.Window(column))
+		rows, err := q.All(ctx)
+		return rows, wrap(err, "load review pages of %d parents", len(parents))
+	}
+}
+
+func (f fetcher) orderPages(ctx context.Context, parents []int, p relay.Page, _ string) ([]*ent.Order, error) {
+	q := f.client.Order.Query().Where(predicate.Order(inKeys(order.FieldCustomerID, parents)))
+	q.Modify(p.Window(order.FieldCustomerID))
+	rows, err := q.All(ctx)
+	return rows, wrap(err, "load order pages of %d customers", len(parents))
+}
+
+func (f fetcher) countBy(table, column string) func(context.Context, []int, string) (map[int]int, error) {
+	return func(ctx context.Context, parents []int, _ string) (map[int]int, error) {
+		var rows []struct {
+			Parent int `json:"parent"`
+			Count  int `json:"count"`
+		}
+		err := f.client.Review.Query().Modify(func(s *sql.Selector) {
+			d := sql.Dialect(s.Dialect())
+			t := d.Table(table)
+			*s = *d.Select(sql.As(t.C(column), "parent"), sql.As(sql.Count("*"), "count")).
+				From(t).
+				Where(keysPredicate(t.C(column), parents)).
+				GroupBy(t.C(column))
+		}).Scan(ctx, &rows)
+		if err != nil {
+			return nil, wrap(err, "count %s of %d parents", table, len(parents))
+		}
+		m := make(map[int]int, len(rows))
+		for _, r := range rows {
+			m[r.Parent] = r.Count
+		}
+		return m, nil
+	}
+}
+
+// categoryTree joins each product to every requested category it falls
+// under (itself or an ancestor of its category), exposing the requested
+// category as root_id. The recursive walk is a derived table rather than a
+// WITH prefix so that Page.Window, which wraps the query, keeps it.
+func categoryTree(parents []int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		d := sql.Dialect(s.Dialect())
+		c, tree := d.Table(category.Table).As("c"), d.Table("tree").As("tree")
+		base := d.Select(sql.As(c.C(category.FieldID), "root_id"), sql.As(c.C(category.FieldID), "cat_id")).
+			From(c).
+			Where(keysPredicate(c.C(category.FieldID), parents))
+		k := d.Table(category.Table).As("k")
+		step := d.Select(tree.C("root_id"), k.C(category.FieldID)).
+			From(k).
+			Join(tree).On(k.C(category.FieldParentID), tree.C("cat_id"))
+		with := sql.WithRecursive("tree", "root_id", "cat_id").As(base.UnionAll(step))
+		with.SetDialect(s.Dialect())
+		walk := d.Select(tree.C("root_id"), tree.C("cat_id")).From(tree).Prefix(with).As("roots")
+		s.Join(walk).On(s.C(product.FieldCategoryID), walk.C("cat_id")).
+			AppendSelect(walk.C("root_id"))
+	}
+}
+
+func rootID(p *ent.Product) int { return valueInt(p.Value("root_id")) }
+
+func decodeFilter(key string) (*model.ProductFilter, error) {
+	var pf *model.ProductFilter
+	if err := json.Unmarshal([]byte(key), &pf); err != nil {
+		return nil, fmt.Errorf("decode product filter key: %w", err)
+	}
+	return pf, nil
+}
+
+func (f fetcher) productPages(ctx context.Context, parents []int, p relay.Page, filter string) ([]*ent.Product, error) {
+	pf, err := decodeFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	q := f.client.Product.Query().Where(listing.ProductWhere(pf)...)
+	q.Modify(categoryTree(parents), p.Window("root_id"))
+	rows, err := q.All(ctx)
+	return rows, wrap(err, "load product pages of %d categories", len(parents))
+}
+
+func (f fetcher) productCounts(ctx context.Context, parents []int, filter string) (map[int]int, error) {
+	pf, err := decodeFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		Parent int `json:"root_id"`
+		Count  int `json:"count"`
+	}
+	err = f.client.Product.Query().
+		Where(listing.ProductWhere(pf)...).
+		Modify(categoryTree(parents), func(s *sql.Selector) {
+			root := sql.Dialect(s.Dialect()).Table("roots").C("root_id")
+			s.Select(sql.As(root, "root_id"), sql.As(sql.Count("*"), "count")).GroupBy(root)
+		}).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err, "count products of %d categories", len(parents))
+	}
+	m := make(map[int]int, len(rows))
+	for _, r := range rows {
+		m[r.Parent] = r.Count
+	}
+	return m, nil
+}
+
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}

@@ -1,0 +1,252 @@
+package relay
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/shopgraph/shopgraph/graph/apperr"
+	"github.com/shopgraph/shopgraph/graph/model"
+)
+
+// Page size limits of every connection.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// Kind is the type of a sort column, needed to read a cursor's value back.
+type Kind int
+
+// Sort column kinds.
+const (
+	KindTime Kind = iota
+	KindInt
+	KindFloat
+	KindString
+)
+
+// Order is a sort column and direction; ties are broken by the id column in
+// the same direction, so every order is total and every cursor unambiguous.
+type Order struct {
+	Column string
+	Kind   Kind
+	Desc   bool
+}
+
+// Cursor is a row's position: its sort value and ID.
+type Cursor struct {
+	Value any
+	ID    int
+}
+
+// Page is a validated set of connection arguments under one order. It is
+// comparable, so it can be part of a dataloader key.
+type Page struct {
+	Order     Order
+	Limit     int
+	Backward  bool // last/before: scan from the end
+	HasAfter  bool
+	After     Cursor
+	HasBefore bool
+	Before    Cursor
+}
+
+// NewPage validates first/after/last/before. first and last may not both be
+// given; each must be 1..100; neither means first: 20.
+func NewPage(first *int, after *string, last *int, before *string, order Order) (Page, error) {
+	p := Page{Order: order, Limit: DefaultPageSize}
+	switch {
+	case first != nil && last != nil:
+		return Page{}, apperr.Invalid("first", "give first or last, not both")
+	case first != nil:
+		if *first < 1 || *first > MaxPageSize {
+			return Page{}, apperr.Invalid("first", "must be between 1 and %d", MaxPageSize)
+		}
+		p.Limit = *first
+	case last != nil:
+		if *last < 1 || *last > MaxPageSize {
+			return Page{}, apperr.Invalid("last", "must be between 1 and %d", MaxPageSize)
+		}
+		p.Limit, p.Backward = *last, true
+	}
+	var err error
+	if after != nil {
+		p.HasAfter = true
+		if p.After, err = decodeCursor("after", *after, order); err != nil {
+			return Page{}, err
+		}
+	}
+	if before != nil {
+		p.HasBefore = true
+		if p.Before, err = decodeCursor("before", *before, order); err != nil {
+			return Page{}, err
+		}
+	}
+	return p, nil
+}
+
+type wireCursor struct {
+	Column string `json:"c"`
+	Value  string `json:"v"`
+	ID     int    `json:"i"`
+}
+
+// EncodeCursor returns the opaque cursor of a row with sort value v.
+func EncodeCursor(o Order, v any, id int) string {
+	var s string
+	switch x := v.(type) {
+	case time.Time:
+		s = x.UTC().Format(time.RFC3339Nano)
+	case float64:
+		s = strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		s = fmt.Sprint(x)
+	}
+	b, _ := json.Marshal(wireCursor{Column: o.Column, Value: s, ID: id})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(field, raw string, o Order) (Cursor, error) {
+	bad := apperr.Invalid(field, "not a valid cursor for this list and order")
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return Cursor{}, bad
+	}
+	var w wireCursor
+	if err := json.Unmarshal(b, &w); err != nil || w.Column != o.Column || w.ID <= 0 {
+		return Cursor{}, bad
+	}
+	var v any
+	switch o.Kind {
+	case KindTime:
+		v, err = time.Parse(time.RFC3339Nano, w.Value)
+	case KindInt:
+		v, err = strconv.ParseInt(w.Value, 10, 64)
+	case KindFloat:
+		v, err = strconv.ParseFloat(w.Value, 64)
+	default:
+		v = w.Value
+	}
+	if err != nil {
+		return Cursor{}, bad
+	}
+	return Cursor{Value: v, ID: w.ID}, nil
+}
+
+// bounds adds the keyset conditions for after and before.
+func (p Page) bounds(s *sql.Selector) {
+	cols := []string{s.C(p.Order.Column), s.C("id")}
+	// after means "later in the list's order", which is "smaller" when the
+	// list is descending.
+	if p.HasAfter {
+		if p.Order.Desc {
+			s.Where(sql.CompositeLT(cols, p.After.Value, p.After.ID))
+		} else {
+			s.Where(sql.CompositeGT(cols, p.After.Value, p.After.ID))
+		}
+	}
+	if p.HasBefore {
+		if p.Order.Desc {
+			s.Where(sql.CompositeGT(cols, p.Before.Value, p.Before.ID))
+		} else {
+			s.Where(sql.CompositeLT(cols, p.Before.Value, p.Before.ID))
+		}
+	}
+}
+
+// scanDesc is the direction rows are read in: the list's order, reversed
+// for last/before.
+func (p Page) scanDesc() bool { return p.Order.Desc != p.Backward }
+
+func (p Page) orderTerms(s *sql.Selector) []string {
+	col, id := s.C(p.Order.Column), s.C("id")
+	if p.scanDesc() {
+		return []string{sql.Desc(col), sql.Desc(id)}
+	}
+	return []string{sql.Asc(col), sql.Asc(id)}
+}
+
+// Apply restricts a top-level query to the page: keyset bounds, order, and
+// one row more than the limit to learn whether another page follows. Use it
+// as an ent query modifier.
+func (p Page) Apply(s *sql.Selector) {
+	p.bounds(s)
+	s.OrderBy(p.orderTerms(s)...).Limit(p.Limit + 1)
+}
+
+// Window restricts a query over many parents to the page of each parent in
+// one statement: rows are numbered per partition column with ROW_NUMBER()
+// and at most Limit+1 are kept for each. Use it as an ent query modifier;
+// the result is ordered by partition, then page order.
+func (p Page) Window(partition string) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		p.bounds(s)
+		d := sql.Dialect(s.Dialect())
+		inner := d.Table("src_query")
+		terms := []string{sql.Asc(inner.C(p.Order.Column)), sql.Asc(inner.C("id"))}
+		if p.scanDesc() {
+			terms = []string{sql.Desc(inner.C(p.Order.Column)), sql.Desc(inner.C("id"))}
+		}
+		// A shallow copy, not s.Clone(): Clone drops WITH prefixes of joined
+		// subqueries, and s itself is replaced below.
+		src := *s
+		with := d.With("src_query").
+			As(&src).
+			With("limited_query").
+			As(d.Select("*").
+				AppendSelectExprAs(
+					sql.RowNumber().PartitionBy(inner.C(partition)).OrderBy(terms...),
+					"row_number",
+				).
+				From(inner))
+		t := d.Table("limited_query").As(src.TableName())
+		*s = *d.Select(src.UnqualifiedColumns()...).
+			From(t).
+			Where(sql.LTE(t.C("row_number"), p.Limit+1)).
+			OrderBy(t.C(partition), t.C("row_number")).
+			Prefix(with)
+	}
+}
+
+// Edges turns the rows a paged query returned (at most Limit+1, in scan
+// order) into the page's nodes in list order, with cursors and PageInfo.
+// value returns a row's sort value, id its ID.
+func Edges[T any](p Page, rows []T, value func(T) any, id func(T) int) ([]T, []string, *model.PageInfo) {
+	more := len(rows) > p.Limit
+	if more {
+		rows = rows[:p.Limit]
+	}
+	if p.Backward {
+		rows = reversed(rows)
+	}
+	cursors := make([]string, len(rows))
+	for i, r := range rows {
+		cursors[i] = EncodeCursor(p.Order, value(r), id(r))
+	}
+	info := &model.PageInfo{}
+	// Relay lets a server answer the "other side" cheaply: a page that
+	// starts after a cursor has rows before it, one that ends before a
+	// cursor has rows after it.
+	if p.Backward {
+		info.HasPreviousPage, info.HasNextPage = more, p.HasBefore
+	} else {
+		info.HasNextPage, info.HasPreviousPage = more, p.HasAfter
+	}
+	if len(cursors) > 0 {
+		info.StartCursor, info.EndCursor = &cursors[0], &cursors[len(cursors)-1]
+	}
+	return rows, cursors, info
+}
+
+func reversed[T any](in []T) []T {
+	out := make([]T, len(in))
+	for i, v := range in {
+		out[len(in)-1-i] = v
+	}
+	return out
+}

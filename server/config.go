@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the server reads from its environment, read in one
+// place (loadConfig) so a bad value stops start-up with a message naming it.
+type config struct {
+	Env             string // development or production
+	Addr            string
+	DatabaseURL     string // empty: embedded SQLite in DataDir
+	DataDir         string
+	DBMaxConns      int
+	LogLevel        slog.Level
+	LogFormat       string // json or text
+	Currency        string
+	AutoSeed        bool // seed demo data into an empty database at start
+	ShutdownTimeout time.Duration
+	LoaderWait      time.Duration
+}
+
+// sqlitePath is the embedded database file.
+func (c config) sqlitePath() string { return filepath.Join(c.DataDir, "shopgraph.db") }
+
+func (c config) production() bool { return c.Env == "production" }
+
+// envVars documents every variable; the README's table mirrors it.
+var envVars = []struct{ name, def, help string }{
+	{"APP_ENV", "development", "development or production; production turns off demo seeding and the playground"},
+	{"ADDR", ":8080", "listen address"},
+	{"DATABASE_URL", "", "postgres:// URL; unset uses the embedded SQLite file in DATA_DIR"},
+	{"DATA_DIR", "./data", "folder of the embedded SQLite database"},
+	{"DB_MAX_CONNS", "10", "connection pool cap"},
+	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"LOG_FORMAT", "json", "json or text"},
+	{"CURRENCY", "USD", "ISO 4217 code of all prices"},
+	{"AUTO_SEED", "true in development", "seed demo data into an empty database at start"},
+	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on SIGTERM"},
+	{"LOADER_WAIT", "3ms", "dataloader batch window per nesting level"},
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := config{
+		Env:         get("APP_ENV", "development"),
+		Addr:        get("ADDR", ":8080"),
+		DatabaseURL: get("DATABASE_URL", ""),
+		DataDir:     get("DATA_DIR", "./data"),
+		LogFormat:   get("LOG_FORMAT", "json"),
+		Currency:    get("CURRENCY", "USD"),
+	}
+	var errs []string
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Sprintf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if c.Env != "development" && c.Env != "production" {
+		bad("APP_ENV", "must be development or production, got %q", c.Env)
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		bad("DATABASE_URL", "must be a postgres:// URL")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("LOG_FORMAT", "must be json or text, got %q", c.LogFormat)
+	}
+	if len(c.Currency) != 3 || strings.ToUpper(c.Currency) != c.Currency {
+		bad("CURRENCY", "must be a 3-letter ISO 4217 code, got %q", c.Currency)
+	}
+	var err error
+	if c.DBMaxConns, err = strconv.Atoi(get("DB_MAX_CONNS", "10")); err != nil || c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+		bad("DB_MAX_CONNS", "must be an integer from 1 to 1000")
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+		bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	if c.AutoSeed, err = strconv.ParseBool(get("AUTO_SEED", strconv.FormatBool(c.Env == "development"))); err != nil {
+		bad("AUTO_SEED", "must be true or false")
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT", "15s")); err != nil || c.ShutdownTimeout <= 0 {
+		bad("SHUTDOWN_TIMEOUT", "must be a positive duration such as 15s")
+	}
+	if c.LoaderWait, err = time.ParseDuration(get("LOADER_WAIT", "3ms")); err != nil || c.LoaderWait <= 0 || c.LoaderWait > time.Second {
+		bad("LOADER_WAIT", "must be a duration between 0 and 1s, such as 3ms")
+	}
+	if len(errs) > 0 {
+		return config{}, fmt.Errorf("invalid configuration:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return c, nil
+}
