@@ -1,6 +1,11 @@
 package graph
 
 import (
+	"context"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/graph/listing"
 	"github.com/shopgraph/shopgraph/graph/model"
@@ -17,7 +22,7 @@ func productConnection(p relay.Page, rows []*ent.Product, count model.Counter) *
 	for i, n := range nodes {
 		edges[i] = &model.ProductEdge{Cursor: cursors[i], Node: n}
 	}
-	return &model.ProductConnection{Edges: edges, PageInfo: info, Count: count}
+	return model.NewProductConnection(edges, info, count)
 }
 
 func reviewConnection(p relay.Page, rows []*ent.Review, count model.Counter) *model.ReviewConnection {
@@ -26,7 +31,7 @@ func reviewConnection(p relay.Page, rows []*ent.Review, count model.Counter) *mo
 	for i, n := range nodes {
 		edges[i] = &model.ReviewEdge{Cursor: cursors[i], Node: n}
 	}
-	return &model.ReviewConnection{Edges: edges, PageInfo: info, Count: count}
+	return model.NewReviewConnection(edges, info, count)
 }
 
 func orderConnection(p relay.Page, rows []*ent.Order, count model.Counter) *model.OrderConnection {
@@ -35,7 +40,7 @@ func orderConnection(p relay.Page, rows []*ent.Order, count model.Counter) *mode
 	for i, n := range nodes {
 		edges[i] = &model.OrderEdge{Cursor: cursors[i], Node: n}
 	}
-	return &model.OrderConnection{Edges: edges, PageInfo: info, Count: count}
+	return model.NewOrderConnection(edges, info, count)
 }
 
 func userConnection(p relay.Page, rows []*ent.User, count model.Counter) *model.UserConnection {
@@ -44,5 +49,45 @@ func userConnection(p relay.Page, rows []*ent.User, count model.Counter) *model.
 	for i, n := range nodes {
 		edges[i] = &model.UserEdge{Cursor: cursors[i], Node: n}
 	}
-	return &model.UserConnection{Edges: edges, PageInfo: info, Count: count}
+	return model.NewUserConnection(edges, info, count)
+}
+
+// eagerCount starts count at once when the client selected totalCount. A
+// nested connection's count would otherwise be asked for only after its page
+// arrived, one level later than the page's siblings, and land in a batch of
+// its own; started here, it joins the batch of this level.
+func eagerCount(ctx context.Context, count model.Counter) model.Counter {
+	if !selects(ctx, "totalCount") {
+		return count
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		n, err := count(ctx)
+		ch <- result{n, err}
+	}()
+	var (
+		once sync.Once
+		r    result
+	)
+	return func(context.Context) (int, error) {
+		once.Do(func() { r = <-ch })
+		return r.n, r.err
+	}
+}
+
+// selects reports whether the current field's selection includes name.
+func selects(ctx context.Context, name string) bool {
+	if graphql.GetFieldContext(ctx) == nil {
+		return false
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -51,7 +51,7 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Hand
 	srv.SetRecoverFunc(recoverPanic(logger))
 	// Fresh loaders per operation: caches never outlive it or cross viewers.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loaders.With(ctx, loaders.New(client, r.loaders)))
+		return next(loaders.With(ctx, loaders.New(ctx, client, r.loaders)))
 	})
 	return srv
 }

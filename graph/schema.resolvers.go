@@ -57,14 +57,14 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, firs
 		filter = &f
 	}
 	fk := listing.FilterKey(filter)
+	count := eagerCount(ctx, func(ctx context.Context) (int, error) {
+		return loaders.ProductCountByCategory(ctx, loaders.CountKey{Parent: obj.ID, Filter: fk})
+	})
 	rows, err := loaders.ProductsByCategory(ctx, loaders.PageKey{Parent: obj.ID, Page: p, Filter: fk})
 	if err != nil {
 		return nil, err
 	}
 	loaders.PrimeProducts(ctx, rows)
-	count := func(ctx context.Context) (int, error) {
-		return loaders.ProductCountByCategory(ctx, loaders.CountKey{Parent: obj.ID, Filter: fk})
-	}
 	return productConnection(p, rows, count), nil
 }
 
@@ -146,13 +146,13 @@ func (r *productResolver) Reviews(ctx context.Context, obj *ent.Product, first *
 	if err != nil {
 		return nil, err
 	}
+	count := eagerCount(ctx, func(ctx context.Context) (int, error) {
+		s, err := loaders.ReviewStatsByProduct(ctx, obj.ID)
+		return s.Count, err
+	})
 	rows, err := loaders.ReviewsByProduct(ctx, loaders.PageKey{Parent: obj.ID, Page: p})
 	if err != nil {
 		return nil, err
-	}
-	count := func(ctx context.Context) (int, error) {
-		s, err := loaders.ReviewStatsByProduct(ctx, obj.ID)
-		return s.Count, err
 	}
 	return reviewConnection(p, rows, count), nil
 }
@@ -337,11 +337,11 @@ func (r *userResolver) Orders(ctx context.Context, obj *ent.User, first *int, af
 	if err != nil {
 		return nil, err
 	}
+	count := eagerCount(ctx, func(ctx context.Context) (int, error) { return loaders.OrderCountByCustomer(ctx, obj.ID) })
 	rows, err := loaders.OrdersByCustomer(ctx, loaders.PageKey{Parent: obj.ID, Page: p})
 	if err != nil {
 		return nil, err
 	}
-	count := func(ctx context.Context) (int, error) { return loaders.OrderCountByCustomer(ctx, obj.ID) }
 	return orderConnection(p, rows, count), nil
 }
 
@@ -351,11 +351,11 @@ func (r *userResolver) Reviews(ctx context.Context, obj *ent.User, first *int, a
 	if err != nil {
 		return nil, err
 	}
+	count := eagerCount(ctx, func(ctx context.Context) (int, error) { return loaders.ReviewCountByAuthor(ctx, obj.ID) })
 	rows, err := loaders.ReviewsByAuthor(ctx, loaders.PageKey{Parent: obj.ID, Page: p})
 	if err != nil {
 		return nil, err
 	}
-	count := func(ctx context.Context) (int, error) { return loaders.ReviewCountByAuthor(ctx, obj.ID) }
 	return reviewConnection(p, rows, count), nil
 }
 
@@ -409,11 +409,13 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 // Variant returns VariantResolver implementation.
 func (r *Resolver) Variant() VariantResolver { return &variantResolver{r} }
 
-type categoryResolver struct{ *Resolver }
-type orderResolver struct{ *Resolver }
-type orderLineResolver struct{ *Resolver }
-type productResolver struct{ *Resolver }
-type queryResolver struct{ *Resolver }
-type reviewResolver struct{ *Resolver }
-type userResolver struct{ *Resolver }
-type variantResolver struct{ *Resolver }
+type (
+	categoryResolver  struct{ *Resolver }
+	orderResolver     struct{ *Resolver }
+	orderLineResolver struct{ *Resolver }
+	productResolver   struct{ *Resolver }
+	queryResolver     struct{ *Resolver }
+	reviewResolver    struct{ *Resolver }
+	userResolver      struct{ *Resolver }
+	variantResolver   struct{ *Resolver }
+)

@@ -42,7 +42,7 @@ var envVars = []struct{ name, def, help string }{
 	{"CURRENCY", "USD", "ISO 4217 code of all prices"},
 	{"AUTO_SEED", "true in development", "seed demo data into an empty database at start"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on SIGTERM"},
-	{"LOADER_WAIT", "3ms", "dataloader batch window per nesting level"},
+	{"LOADER_WAIT", "2ms", "idle gap that closes a dataloader batch (once per nesting level)"},
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -89,8 +89,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT", "15s")); err != nil || c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT", "must be a positive duration such as 15s")
 	}
-	if c.LoaderWait, err = time.ParseDuration(get("LOADER_WAIT", "3ms")); err != nil || c.LoaderWait <= 0 || c.LoaderWait > time.Second {
-		bad("LOADER_WAIT", "must be a duration between 0 and 1s, such as 3ms")
+	if c.LoaderWait, err = time.ParseDuration(get("LOADER_WAIT", "2ms")); err != nil || c.LoaderWait <= 0 || c.LoaderWait > time.Second {
+		bad("LOADER_WAIT", "must be a duration between 0 and 1s, such as 2ms")
 	}
 	if len(errs) > 0 {
 		return config{}, fmt.Errorf("invalid configuration:\n  %s", strings.Join(errs, "\n  "))

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/review"
@@ -14,87 +12,89 @@ import (
 
 // Config tunes batching.
 type Config struct {
-	// Wait is how long a loader collects keys before it runs its batch.
-	// Every nesting level of a query waits once; too short a window splits
-	// a level into several statements.
+	// Wait is the idle gap that closes a batch: once no new key has come
+	// for this long, the batch runs. Every nesting level waits once.
 	Wait time.Duration
-	// MaxBatch caps the keys of one statement, bounding its memory.
+	// MaxWait bounds how long a batch may keep collecting keys.
+	MaxWait time.Duration
+	// MaxBatch caps the keys of one statement, bounding its memory. 1
+	// turns batching off (one statement per key, as naive resolvers do);
+	// benchmarks use that as the baseline.
 	MaxBatch int
 }
 
-// DefaultConfig batches reliably on a loaded 2-core machine at a cost of a
-// few milliseconds per nesting level.
-var DefaultConfig = Config{Wait: 3 * time.Millisecond, MaxBatch: 20000}
+// DefaultConfig: keys of one level arrive microseconds apart while their
+// resolvers get a CPU, so a 2 ms quiet gap (plus the runnable check) keeps
+// each level in one statement; MaxWait bounds the latency a saturated CPU
+// can add per level.
+var DefaultConfig = Config{Wait: 2 * time.Millisecond, MaxWait: 200 * time.Millisecond, MaxBatch: 20000}
 
 // Loaders are one operation's dataloaders.
 type Loaders struct {
-	productByID   *dataloader.Loader[int, *ent.Product]
-	categoryByID  *dataloader.Loader[int, *ent.Category]
-	userByID      *dataloader.Loader[int, *ent.User]
-	variantByID   *dataloader.Loader[int, *ent.Variant]
-	reviewByID    *dataloader.Loader[int, *ent.Review]
-	orderByID     *dataloader.Loader[int, *ent.Order]
-	orderLineByID *dataloader.Loader[int, *ent.OrderLine]
+	productByID   *loader[int, *ent.Product]
+	categoryByID  *loader[int, *ent.Category]
+	userByID      *loader[int, *ent.User]
+	variantByID   *loader[int, *ent.Variant]
+	reviewByID    *loader[int, *ent.Review]
+	orderByID     *loader[int, *ent.Order]
+	orderLineByID *loader[int, *ent.OrderLine]
 
-	variantsByProduct   *dataloader.Loader[int, []*ent.Variant]
-	childrenByCategory  *dataloader.Loader[int, []*ent.Category]
-	ancestorsByCategory *dataloader.Loader[int, []*ent.Category]
-	linesByOrder        *dataloader.Loader[int, []*ent.OrderLine]
+	variantsByProduct   *loader[int, []*ent.Variant]
+	childrenByCategory  *loader[int, []*ent.Category]
+	ancestorsByCategory *loader[int, []*ent.Category]
+	linesByOrder        *loader[int, []*ent.OrderLine]
 
-	reviewStats  *dataloader.Loader[int, ReviewStats]
-	variantStats *dataloader.Loader[int, VariantStats]
-	orderTotal   *dataloader.Loader[int, int64]
+	reviewStats  *loader[int, ReviewStats]
+	variantStats *loader[int, VariantStats]
+	orderTotal   *loader[int, int64]
 
-	reviewsByProduct     *dataloader.Loader[PageKey, []*ent.Review]
-	reviewsByAuthor      *dataloader.Loader[PageKey, []*ent.Review]
-	reviewCountByAuthor  *dataloader.Loader[CountKey, int]
-	ordersByCustomer     *dataloader.Loader[PageKey, []*ent.Order]
-	orderCountByCustomer *dataloader.Loader[CountKey, int]
-	productsByCategory   *dataloader.Loader[PageKey, []*ent.Product]
-	productCountByCat    *dataloader.Loader[CountKey, int]
+	reviewsByProduct     *loader[PageKey, []*ent.Review]
+	reviewsByAuthor      *loader[PageKey, []*ent.Review]
+	reviewCountByAuthor  *loader[CountKey, int]
+	ordersByCustomer     *loader[PageKey, []*ent.Order]
+	orderCountByCustomer *loader[CountKey, int]
+	productsByCategory   *loader[PageKey, []*ent.Product]
+	productCountByCat    *loader[CountKey, int]
 }
 
-func newLoader[K comparable, V any](cfg Config, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(fn,
-		dataloader.WithWait[K, V](cfg.Wait),
-		dataloader.WithBatchCapacity[K, V](cfg.MaxBatch),
-	)
-}
-
-// New returns fresh loaders over client. Call it once per operation.
-func New(client *ent.Client, cfg Config) *Loaders {
+// New returns fresh loaders over client for one operation; their batches
+// run with ctx. Zero fields of cfg take DefaultConfig's values.
+func New(ctx context.Context, client *ent.Client, cfg Config) *Loaders {
 	if cfg.Wait <= 0 {
 		cfg.Wait = DefaultConfig.Wait
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = DefaultConfig.MaxWait
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = DefaultConfig.MaxBatch
 	}
 	f := fetcher{client: client}
 	return &Loaders{
-		productByID:   newLoader(cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
-		categoryByID:  newLoader(cfg, byID(f.categories, func(c *ent.Category) int { return c.ID })),
-		userByID:      newLoader(cfg, byID(f.users, func(u *ent.User) int { return u.ID })),
-		variantByID:   newLoader(cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
-		reviewByID:    newLoader(cfg, byID(f.reviews, func(r *ent.Review) int { return r.ID })),
-		orderByID:     newLoader(cfg, byID(f.orders, func(o *ent.Order) int { return o.ID })),
-		orderLineByID: newLoader(cfg, byID(f.orderLines, func(l *ent.OrderLine) int { return l.ID })),
+		productByID:   newLoader(ctx, cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
+		categoryByID:  newLoader(ctx, cfg, byID(f.categories, func(c *ent.Category) int { return c.ID })),
+		userByID:      newLoader(ctx, cfg, byID(f.users, func(u *ent.User) int { return u.ID })),
+		variantByID:   newLoader(ctx, cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
+		reviewByID:    newLoader(ctx, cfg, byID(f.reviews, func(r *ent.Review) int { return r.ID })),
+		orderByID:     newLoader(ctx, cfg, byID(f.orders, func(o *ent.Order) int { return o.ID })),
+		orderLineByID: newLoader(ctx, cfg, byID(f.orderLines, func(l *ent.OrderLine) int { return l.ID })),
 
-		variantsByProduct:   newLoader(cfg, groupBy(f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID })),
-		childrenByCategory:  newLoader(cfg, groupBy(f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID })),
-		ancestorsByCategory: newLoader(cfg, groupBy(f.ancestorsOfCategories, startID)),
-		linesByOrder:        newLoader(cfg, groupBy(f.linesOfOrders, func(l *ent.OrderLine) int { return l.OrderID })),
+		variantsByProduct:   newLoader(ctx, cfg, groupBy(f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID })),
+		childrenByCategory:  newLoader(ctx, cfg, groupBy(f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID })),
+		ancestorsByCategory: newLoader(ctx, cfg, groupBy(f.ancestorsOfCategories, startID)),
+		linesByOrder:        newLoader(ctx, cfg, groupBy(f.linesOfOrders, func(l *ent.OrderLine) int { return l.OrderID })),
 
-		reviewStats:  newLoader(cfg, aggregate(f.reviewStats)),
-		variantStats: newLoader(cfg, aggregate(f.variantStats)),
-		orderTotal:   newLoader(cfg, aggregate(f.orderTotals)),
+		reviewStats:  newLoader(ctx, cfg, aggregate(f.reviewStats)),
+		variantStats: newLoader(ctx, cfg, aggregate(f.variantStats)),
+		orderTotal:   newLoader(ctx, cfg, aggregate(f.orderTotals)),
 
-		reviewsByProduct:     newLoader(cfg, paged(f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID })),
-		reviewsByAuthor:      newLoader(cfg, paged(f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID })),
-		reviewCountByAuthor:  newLoader(cfg, counted(f.countBy(review.Table, review.FieldAuthorID))),
-		ordersByCustomer:     newLoader(cfg, paged(f.orderPages, func(o *ent.Order) int { return o.CustomerID })),
-		orderCountByCustomer: newLoader(cfg, counted(f.countBy(order.Table, order.FieldCustomerID))),
-		productsByCategory:   newLoader(cfg, paged(f.productPages, rootID)),
-		productCountByCat:    newLoader(cfg, counted(f.productCounts)),
+		reviewsByProduct:     newLoader(ctx, cfg, paged(f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID })),
+		reviewsByAuthor:      newLoader(ctx, cfg, paged(f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID })),
+		reviewCountByAuthor:  newLoader(ctx, cfg, counted(f.countBy(review.Table, review.FieldAuthorID))),
+		ordersByCustomer:     newLoader(ctx, cfg, paged(f.orderPages, func(o *ent.Order) int { return o.CustomerID })),
+		orderCountByCustomer: newLoader(ctx, cfg, counted(f.countBy(order.Table, order.FieldCustomerID))),
+		productsByCategory:   newLoader(ctx, cfg, paged(f.productPages, rootID)),
+		productCountByCat:    newLoader(ctx, cfg, counted(f.productCounts)),
 	}
 }
 
@@ -117,7 +117,7 @@ func from(ctx context.Context) (*Loaders, error) {
 	return l, nil
 }
 
-func load[K comparable, V any](ctx context.Context, pick func(*Loaders) *dataloader.Loader[K, V], key K) (V, error) {
+func load[K comparable, V any](ctx context.Context, pick func(*Loaders) *loader[K, V], key K) (V, error) {
 	l, err := from(ctx)
 	if err != nil {
 		var zero V
@@ -128,94 +128,94 @@ func load[K comparable, V any](ctx context.Context, pick func(*Loaders) *dataloa
 
 // ProductByID returns a product, or nil if there is none.
 func ProductByID(ctx context.Context, id int) (*ent.Product, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, *ent.Product] { return l.productByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Product] { return l.productByID }, id)
 }
 
 // CategoryByID returns a category, or nil if there is none.
 func CategoryByID(ctx context.Context, id int) (*ent.Category, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, *ent.Category] { return l.categoryByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Category] { return l.categoryByID }, id)
 }
 
 // UserByID returns a user, or nil if there is none.
 func UserByID(ctx context.Context, id int) (*ent.User, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, *ent.User] { return l.userByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.User] { return l.userByID }, id)
 }
 
 // VariantByID returns a variant, or nil if there is none.
 func VariantByID(ctx context.Context, id int) (*ent.Variant, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, *ent.Variant] { return l.variantByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Variant] { return l.variantByID }, id)
 }
 
 // VariantsByProduct returns a product's variants, cheapest first.
 func VariantsByProduct(ctx context.Context, productID int) ([]*ent.Variant, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, []*ent.Variant] { return l.variantsByProduct }, productID)
+	return load(ctx, func(l *Loaders) *loader[int, []*ent.Variant] { return l.variantsByProduct }, productID)
 }
 
 // ChildrenByCategory returns a category's direct subcategories by name.
 func ChildrenByCategory(ctx context.Context, categoryID int) ([]*ent.Category, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, []*ent.Category] { return l.childrenByCategory }, categoryID)
+	return load(ctx, func(l *Loaders) *loader[int, []*ent.Category] { return l.childrenByCategory }, categoryID)
 }
 
 // AncestorsByCategory returns a category's ancestors, root first.
 func AncestorsByCategory(ctx context.Context, categoryID int) ([]*ent.Category, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, []*ent.Category] { return l.ancestorsByCategory }, categoryID)
+	return load(ctx, func(l *Loaders) *loader[int, []*ent.Category] { return l.ancestorsByCategory }, categoryID)
 }
 
 // LinesByOrder returns an order's lines.
 func LinesByOrder(ctx context.Context, orderID int) ([]*ent.OrderLine, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, []*ent.OrderLine] { return l.linesByOrder }, orderID)
+	return load(ctx, func(l *Loaders) *loader[int, []*ent.OrderLine] { return l.linesByOrder }, orderID)
 }
 
 // ReviewStatsByProduct returns the count and mean rating of a product's reviews.
 func ReviewStatsByProduct(ctx context.Context, productID int) (ReviewStats, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, ReviewStats] { return l.reviewStats }, productID)
+	return load(ctx, func(l *Loaders) *loader[int, ReviewStats] { return l.reviewStats }, productID)
 }
 
 // VariantStatsByProduct returns the price range and stock of a product's variants.
 func VariantStatsByProduct(ctx context.Context, productID int) (VariantStats, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, VariantStats] { return l.variantStats }, productID)
+	return load(ctx, func(l *Loaders) *loader[int, VariantStats] { return l.variantStats }, productID)
 }
 
 // OrderTotal returns the sum of an order's line subtotals in minor units.
 func OrderTotal(ctx context.Context, orderID int) (int64, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[int, int64] { return l.orderTotal }, orderID)
+	return load(ctx, func(l *Loaders) *loader[int, int64] { return l.orderTotal }, orderID)
 }
 
 // ReviewsByProduct returns up to Limit+1 reviews of a product, in scan order.
 func ReviewsByProduct(ctx context.Context, key PageKey) ([]*ent.Review, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[PageKey, []*ent.Review] { return l.reviewsByProduct }, key)
+	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Review] { return l.reviewsByProduct }, key)
 }
 
 // ReviewsByAuthor returns up to Limit+1 reviews by a user, in scan order.
 func ReviewsByAuthor(ctx context.Context, key PageKey) ([]*ent.Review, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[PageKey, []*ent.Review] { return l.reviewsByAuthor }, key)
+	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Review] { return l.reviewsByAuthor }, key)
 }
 
 // ReviewCountByAuthor returns how many reviews a user wrote.
 func ReviewCountByAuthor(ctx context.Context, userID int) (int, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[CountKey, int] { return l.reviewCountByAuthor }, CountKey{Parent: userID})
+	return load(ctx, func(l *Loaders) *loader[CountKey, int] { return l.reviewCountByAuthor }, CountKey{Parent: userID})
 }
 
 // OrdersByCustomer returns up to Limit+1 orders of a user, in scan order.
 func OrdersByCustomer(ctx context.Context, key PageKey) ([]*ent.Order, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[PageKey, []*ent.Order] { return l.ordersByCustomer }, key)
+	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Order] { return l.ordersByCustomer }, key)
 }
 
 // OrderCountByCustomer returns how many orders a user placed.
 func OrderCountByCustomer(ctx context.Context, userID int) (int, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[CountKey, int] { return l.orderCountByCustomer }, CountKey{Parent: userID})
+	return load(ctx, func(l *Loaders) *loader[CountKey, int] { return l.orderCountByCustomer }, CountKey{Parent: userID})
 }
 
 // ProductsByCategory returns up to Limit+1 products of a category's subtree,
 // in scan order.
 func ProductsByCategory(ctx context.Context, key PageKey) ([]*ent.Product, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[PageKey, []*ent.Product] { return l.productsByCategory }, key)
+	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Product] { return l.productsByCategory }, key)
 }
 
 // ProductCountByCategory returns how many products of a category's subtree
 // pass a filter.
 func ProductCountByCategory(ctx context.Context, key CountKey) (int, error) {
-	return load(ctx, func(l *Loaders) *dataloader.Loader[CountKey, int] { return l.productCountByCat }, key)
+	return load(ctx, func(l *Loaders) *loader[CountKey, int] { return l.productCountByCat }, key)
 }
 
 // PrimeProducts seeds the product cache with rows a list query already

@@ -228,14 +228,15 @@ func Edges[T any](p Page, rows []T, value func(T) any, id func(T) int) ([]T, []s
 	for i, r := range rows {
 		cursors[i] = EncodeCursor(p.Order, value(r), id(r))
 	}
-	info := &model.PageInfo{}
-	// Relay lets a server answer the "other side" cheaply: a page that
-	// starts after a cursor has rows before it, one that ends before a
-	// cursor has rows after it.
+	// "more" is known for the side the page was read from. For the other
+	// side Relay lets a server answer cheaply: a page that starts after a
+	// cursor has rows before it, one that ends before a cursor has rows
+	// after it; both bounds can hold at once.
+	info := &model.PageInfo{HasNextPage: p.HasBefore, HasPreviousPage: p.HasAfter}
 	if p.Backward {
-		info.HasPreviousPage, info.HasNextPage = more, p.HasBefore
+		info.HasPreviousPage = info.HasPreviousPage || more
 	} else {
-		info.HasNextPage, info.HasPreviousPage = more, p.HasAfter
+		info.HasNextPage = info.HasNextPage || more
 	}
 	if len(cursors) > 0 {
 		info.StartCursor, info.EndCursor = &cursors[0], &cursors[len(cursors)-1]

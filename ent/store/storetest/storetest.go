@@ -123,6 +123,30 @@ func (c *Counter) Exec(ctx context.Context, query string, args, v any) error {
 	return c.Driver.Exec(ctx, query, args, v)
 }
 
+// ExecContext records and runs a raw statement (ent's execquery feature).
+func (c *Counter) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.record(query, args)
+	ex, ok := c.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("driver %T cannot ExecContext", c.Driver)
+	}
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext records and runs a raw query (ent's execquery feature).
+func (c *Counter) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.record(query, args)
+	q, ok := c.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("driver %T cannot QueryContext", c.Driver)
+	}
+	return q.QueryContext(ctx, query, args...)
+}
+
 func (c *Counter) record(query string, args any) {
 	a, _ := args.([]any)
 	c.mu.Lock()
@@ -155,7 +179,7 @@ func (c *Counter) Count() int {
 func (c *Counter) String() string {
 	var out string
 	for i, s := range c.Statements() {
-		out += fmt.Sprintf("%d: %s\n", i+1, s.Query)
+		out += fmt.Sprintf("%d: %s %v\n", i+1, s.Query, s.Args)
 	}
 	return out
 }

@@ -1,0 +1,142 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/shopgraph/shopgraph/ent/seed"
+	"github.com/shopgraph/shopgraph/ent/store"
+	"github.com/shopgraph/shopgraph/ent/store/storetest"
+	"github.com/shopgraph/shopgraph/graph"
+	"github.com/shopgraph/shopgraph/graph/loaders"
+	"github.com/shopgraph/shopgraph/graph/reqlog"
+)
+
+// env is one API under test: a fresh database of one dialect behind the
+// real GraphQL handler on a real HTTP server, with a statement counter.
+type env struct {
+	t       testing.TB
+	dialect string
+	store   *store.Store
+	counter *storetest.Counter
+	url     string
+	logs    *bytes.Buffer
+}
+
+type envOption func(*graph.Options)
+
+// withLoaders overrides the loader config (benchmarks turn batching off).
+func withLoaders(cfg loaders.Config) envOption {
+	return func(o *graph.Options) { o.Loaders = cfg }
+}
+
+func newEnv(t testing.TB, dialect string, opts ...envOption) *env {
+	t.Helper()
+	counter := &storetest.Counter{}
+	st := storetest.Open(t, dialect, counter.Wrap)
+	logs := &bytes.Buffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	o := graph.Options{Introspection: true, Currency: "USD"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graph.NewHandler(st.Client, logger, o))
+	srv := httptest.NewServer(reqlog.Middleware(logger)(mux))
+	t.Cleanup(srv.Close)
+	return &env{t: t, dialect: dialect, store: st, counter: counter, url: srv.URL + "/graphql", logs: logs}
+}
+
+// demoEnv is an env loaded with the demo data set.
+func demoEnv(t testing.TB, dialect string) *env {
+	t.Helper()
+	e := newEnv(t, dialect)
+	if _, err := seed.Demo(context.Background(), e.store); err != nil {
+		t.Fatalf("seed demo data: %v", err)
+	}
+	return e
+}
+
+// eachDialect runs fn as a subtest per database.
+func eachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) { fn(t, d) })
+	}
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// query POSTs a GraphQL request and decodes the response envelope.
+func (e *env) query(q string, vars map[string]any) response {
+	e.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	res, err := http.Post(e.url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatalf("POST /graphql: %v", err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out response
+	if err := json.Unmarshal(raw, &out); err != nil {
+		e.t.Fatalf("decode response (status %d): %v\n%s", res.StatusCode, err, raw)
+	}
+	out.Status = res.StatusCode
+	return out
+}
+
+// mustQuery runs q, fails the test on any error, and decodes data into v.
+func (e *env) mustQuery(q string, vars map[string]any, v any) {
+	e.t.Helper()
+	res := e.query(q, vars)
+	if len(res.Errors) > 0 {
+		e.t.Fatalf("unexpected errors: %+v\nquery: %s", res.Errors, q)
+	}
+	if v != nil {
+		if err := json.Unmarshal(res.Data, v); err != nil {
+			e.t.Fatalf("decode data: %v\n%s", err, res.Data)
+		}
+	}
+}
+
+// code returns the extensions.code of the only error, failing otherwise.
+func (r response) code(t testing.TB) string {
+	t.Helper()
+	if len(r.Errors) != 1 {
+		t.Fatalf("got %d errors, want 1: %+v", len(r.Errors), r.Errors)
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// expectCode asserts q fails with one error of the given code.
+func (e *env) expectCode(q string, vars map[string]any, want string) response {
+	e.t.Helper()
+	res := e.query(q, vars)
+	if got := res.code(e.t); got != want {
+		e.t.Fatalf("got code %q, want %q: %+v", got, want, res.Errors)
+	}
+	return res
+}
+
+// firstWord is a tiny helper for building search terms from real data.
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(s, " ")
+	return w
+}

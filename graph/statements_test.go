@@ -1,0 +1,151 @@
+package graph_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shopgraph/shopgraph/graph/loaders"
+)
+
+// The core promise of the data layer: the statements a request sends depend
+// on the shape of its query, never on how many rows it returns.
+
+// catalogQuery walks products -> category -> parent, variants -> product,
+// reviews(first: 3) -> author, and the per-product aggregates, for every
+// product under every root category.
+const catalogQuery = `{
+  categories {
+    products(first: 100) {
+      totalCount
+      edges { node {
+        title
+        category { name parent { name } }
+        variants { sku product { slug } }
+        reviews(first: 3) { totalCount edges { node { rating author { name } } } }
+        averageRating reviewCount priceRange { min { amount } max { amount } } inStock
+      } }
+    }
+  }
+}`
+
+// catalogStatements lists one statement per distinct edge of catalogQuery.
+var catalogStatements = []string{
+	"root categories",
+	"products of each category (windowed page)",
+	"product count of each category",
+	"product -> category",
+	"category -> parent",
+	"product -> variants (variant -> product is primed from the page)",
+	"product -> reviews(first: 3) (windowed page)",
+	"review stats: reviews.totalCount, averageRating, reviewCount",
+	"review -> author",
+	"variant stats: priceRange, inStock",
+}
+
+// ordersQuery walks users -> orders -> customer, lines -> variant ->
+// product, line -> product, and the order total.
+const ordersQuery = `{
+  users(first: 100) {
+    edges { node {
+      orders(first: 10) {
+        totalCount
+        edges { node {
+          number total { amount }
+          customer { name }
+          lines { quantity subtotal { amount } variant { sku product { slug } } product { title } }
+        } }
+      }
+    } }
+  }
+}`
+
+var ordersStatements = []string{
+	"users page",
+	"orders of each user (windowed page)",
+	"order count of each user",
+	"order -> customer",
+	"order total",
+	"order -> lines",
+	"line -> variant",
+	"variant -> product and line -> product",
+}
+
+// testLoaders keeps the default idle gap but raises MaxWait, the latency cap
+// for a saturated CPU: on a shared CI machine resolving 1,000 rows of one
+// level can take longer than the production cap, and hitting the cap splits
+// a level into two statements (a cost, never a wrong answer).
+var testLoaders = loaders.Config{Wait: 2 * time.Millisecond, MaxWait: 2 * time.Second}
+
+func TestStatementsDoNotGrowWithRows(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		for _, tc := range []struct {
+			name     string
+			query    string
+			want     []string
+			build    func(t *testing.T, e *env, small bool)
+			rowsPath func(data map[string]any) int
+		}{
+			{
+				name:  "CatalogQuery",
+				query: catalogQuery,
+				want:  catalogStatements,
+				build: func(t *testing.T, e *env, small bool) {
+					if small {
+						catalog(t, e.store.Client, 10, 1) // 10 products
+					} else {
+						catalog(t, e.store.Client, 10, 100) // 1,000 products
+					}
+				},
+				rowsPath: func(data map[string]any) int {
+					n := 0
+					for _, c := range data["categories"].([]any) {
+						n += len(c.(map[string]any)["products"].(map[string]any)["edges"].([]any))
+					}
+					return n
+				},
+			},
+			{
+				name:  "OrdersQuery",
+				query: ordersQuery,
+				want:  ordersStatements,
+				build: func(t *testing.T, e *env, small bool) {
+					catalog(t, e.store.Client, 1, 10)
+					if small {
+						orders(t, e.store.Client, 10, 1) // 10 orders
+					} else {
+						orders(t, e.store.Client, 100, 10) // 1,000 orders
+					}
+				},
+				rowsPath: func(data map[string]any) int {
+					n := 0
+					for _, u := range data["users"].(map[string]any)["edges"].([]any) {
+						n += len(u.(map[string]any)["node"].(map[string]any)["orders"].(map[string]any)["edges"].([]any))
+					}
+					return n
+				},
+			},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				counts := map[bool]int{}
+				rows := map[bool]int{}
+				for _, small := range []bool{true, false} {
+					e := newEnv(t, dialect, withLoaders(testLoaders))
+					tc.build(t, e, small)
+					e.counter.Reset()
+					var data map[string]any
+					e.mustQuery(tc.query, nil, &data)
+					counts[small], rows[small] = e.counter.Count(), tc.rowsPath(data)
+					if got, want := counts[small], len(tc.want); got != want {
+						t.Errorf("%d rows: got %d statements, want %d (one per edge: %q)\n%s", rows[small], got, want, tc.want, e.counter)
+					}
+				}
+				if rows[true] != 10 || rows[false] != 1000 {
+					t.Errorf("got %d and %d rows, want 10 and 1000", rows[true], rows[false])
+				}
+				if counts[true] != counts[false] {
+					t.Errorf("got %d statements for 10 rows and %d for 1,000, want equal", counts[true], counts[false])
+				}
+			})
+		}
+	})
+}
