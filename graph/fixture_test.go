@@ -40,7 +40,7 @@ func catalog(t testing.TB, client *ent.Client, roots, perRoot int) {
 				SetTitle(fmt.Sprintf("Product %d", n)).
 				SetStatus(product.StatusACTIVE).
 				SetCategoryID(leaf.ID).
-				SetCreatedAt(base.Add(time.Duration(n) * time.Minute)))
+				SetCreatedAt(base.Add(time.Duration(n)*time.Minute)))
 		}
 	}
 	created := bulk(t, ctx, products, func(b []*ent.ProductCreate) ([]*ent.Product, error) {
@@ -56,7 +56,7 @@ func catalog(t testing.TB, client *ent.Client, roots, perRoot int) {
 				SetTitle(fmt.Sprintf("Option %d", v)).
 				SetPrice(int64(1000+p.ID%50*100+v*250)).
 				SetCost(500).
-				SetStock((p.ID + v) % 4))
+				SetStock((p.ID+v)%4))
 		}
 		for a, author := range authors {
 			reviews = append(reviews, client.Review.Create().

@@ -50,7 +50,7 @@ func (OrderLine) Indexes() []ent.Index {
 func (OrderLine) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entsql.Checks(map[string]string{
-			"order_line_quantity_pos":     "quantity > 0",
+			"order_line_quantity_pos":      "quantity > 0",
 			"order_line_unit_price_nonneg": "unit_price >= 0",
 		}),
 	}
