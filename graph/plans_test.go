@@ -31,7 +31,9 @@ func TestPlansUseIndexes(t *testing.T) {
 			Edges    []struct{ Node struct{ Slug string } }
 		}
 		Categories []struct{ Slug string }
-		Orders     struct{ Edges []struct{ Node struct{ Number string } } }
+		Orders     struct {
+			Edges []struct{ Node struct{ Number string } }
+		}
 	}
 	e.mustQuery(`{ products(first: 5, orderBy: {field: PRICE}) { pageInfo { endCursor } edges { node { slug } } }
 		categories { slug } orders(first: 1) { edges { node { number } } } }`, nil, &first)
