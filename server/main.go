@@ -56,6 +56,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	} else {
 		args = nil
 	}
+	// Everything a command can refuse is checked before the database is
+	// opened or migrated.
+	var seedScale int
+	switch cmd {
+	case "serve", "migrate":
+	case "seed":
+		if seedScale, err = parseSeedArgs(cfg, args, stdout); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
+	}
 
 	st, err := store.Open(ctx, store.Config{
 		DatabaseURL:  cfg.DatabaseURL,
@@ -74,13 +86,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, st, logger)
-	case "migrate":
-		return nil
+		return serve(ctx, stop, cfg, st, logger)
 	case "seed":
-		return runSeed(ctx, cfg, st, args, stdout)
-	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
+		return runSeed(ctx, st, seedScale, stdout)
+	default: // migrate
+		return nil
 	}
 }
 
@@ -92,22 +102,36 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-func runSeed(ctx context.Context, cfg config, st *store.Store, args []string, stdout io.Writer) error {
+// parseSeedArgs returns the --scale value (0: demo data). Seeding is refused
+// in production, and a --scale that is given must be positive.
+func parseSeedArgs(cfg config, args []string, stdout io.Writer) (int, error) {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	scale := fs.Int("scale", 0, "generate this many products (about 4 variants each) instead of the demo data")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return 0, err
+	}
+	if fs.NArg() > 0 {
+		return 0, fmt.Errorf("seed: unexpected argument %q", fs.Arg(0))
 	}
 	if cfg.production() {
-		return errors.New("seed: refused with APP_ENV=production (demo and benchmark data only)")
+		return 0, errors.New("seed: refused with APP_ENV=production (demo and benchmark data only)")
 	}
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "scale" })
+	if given && *scale <= 0 {
+		return 0, fmt.Errorf("seed: --scale must be a positive number of products, got %d", *scale)
+	}
+	return *scale, nil
+}
+
+func runSeed(ctx context.Context, st *store.Store, scale int, stdout io.Writer) error {
 	var (
 		sum seed.Summary
 		err error
 	)
-	if *scale > 0 {
-		sum, err = seed.Scale(ctx, st, *scale, stdout)
+	if scale > 0 {
+		sum, err = seed.Scale(ctx, st, scale, stdout)
 	} else {
 		sum, err = seed.Demo(ctx, st)
 	}
@@ -119,7 +143,10 @@ func runSeed(ctx context.Context, cfg config, st *store.Store, args []string, st
 	return nil
 }
 
-func serve(ctx context.Context, cfg config, st *store.Store, logger *slog.Logger) error {
+// serve runs the HTTP server until ctx ends, then drains in-flight requests.
+// stop restores default signal handling once draining starts, so a second
+// SIGINT/SIGTERM ends the process at once.
+func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger *slog.Logger) error {
 	if cfg.AutoSeed && !cfg.production() {
 		empty, err := seed.Empty(ctx, st)
 		if err != nil {
@@ -157,10 +184,14 @@ func serve(ctx context.Context, cfg config, st *store.Store, logger *slog.Logger
 		return err
 	case <-ctx.Done():
 	}
+	stop()
 	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// Drain deadline passed: cut the remaining connections before the
+		// deferred close of the database pool.
+		srv.Close()
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -114,9 +114,9 @@ func (l *loader[K, V]) tick(gen int) {
 			l.mu.Unlock()
 			return
 		}
-		// Quiet, but goroutines are queued for a CPU: they may be this
-		// level's resolvers, delayed by other work (marshalling, SQLite
-		// scanning), and about to add keys.
+		// Quiet, but other goroutines are running or queued for a CPU:
+		// they may be this level's resolvers, delayed by other work
+		// (marshalling, SQLite scanning), and about to add keys.
 		if cpuBusy() {
 			time.AfterFunc(l.idle, func() { l.tick(gen) })
 			l.mu.Unlock()
@@ -128,11 +128,21 @@ func (l *loader[K, V]) tick(gen int) {
 	l.run(batch)
 }
 
-// cpuBusy reports whether goroutines are waiting for a CPU.
+// cpuBusy reports whether other goroutines are running or waiting for a
+// CPU; the caller itself is one running goroutine.
 func cpuBusy() bool {
-	sample := []metrics.Sample{{Name: "/sched/goroutines/runnable:goroutines"}}
+	sample := []metrics.Sample{
+		{Name: "/sched/goroutines/runnable:goroutines"},
+		{Name: "/sched/goroutines/running:goroutines"},
+	}
 	metrics.Read(sample)
-	return sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > 0
+	count := func(s metrics.Sample) uint64 {
+		if s.Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return s.Value.Uint64()
+	}
+	return count(sample[0]) > 0 || count(sample[1]) > 1
 }
 
 // take empties the queue; l.mu must be held.

@@ -1,0 +1,656 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/lib/pq" // the admin connection that drops a test database
+
+	"github.com/shopgraph/shopgraph/ent/seed"
+	"github.com/shopgraph/shopgraph/ent/store"
+	"github.com/shopgraph/shopgraph/ent/store/storetest"
+)
+
+func TestLoadConfig(t *testing.T) {
+	t.Run("RejectsBadValue", func(t *testing.T) {
+		tests := []struct {
+			name     string
+			variable string
+			value    string
+		}{
+			{name: "UnknownEnv", variable: "APP_ENV", value: "staging"},
+			{name: "NonPostgresURL", variable: "DATABASE_URL", value: "mysql://x"},
+			{name: "ZeroMaxConns", variable: "DB_MAX_CONNS", value: "0"},
+			{name: "NonNumericMaxConns", variable: "DB_MAX_CONNS", value: "abc"},
+			{name: "UnknownLogLevel", variable: "LOG_LEVEL", value: "loud"},
+			{name: "UnknownLogFormat", variable: "LOG_FORMAT", value: "xml"},
+			{name: "LowerCaseCurrency", variable: "CURRENCY", value: "usd"},
+			{name: "NonBoolAutoSeed", variable: "AUTO_SEED", value: "maybe"},
+			{name: "NegativeShutdownTimeout", variable: "SHUTDOWN_TIMEOUT", value: "-1s"},
+			{name: "LoaderWaitOverOneSecond", variable: "LOADER_WAIT", value: "5s"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := loadConfig(env(map[string]string{tt.variable: tt.value}))
+				if err == nil {
+					t.Fatalf("loadConfig with %s=%q: got nil error, want one naming %s", tt.variable, tt.value, tt.variable)
+				}
+				if !strings.Contains(err.Error(), tt.variable) {
+					t.Errorf("loadConfig with %s=%q: got error %q, want it to name %s", tt.variable, tt.value, err, tt.variable)
+				}
+			})
+		}
+	})
+
+	t.Run("ReportsEveryBadValue", func(t *testing.T) {
+		vars := map[string]string{
+			"APP_ENV":      "staging",
+			"LOG_FORMAT":   "xml",
+			"CURRENCY":     "usd",
+			"DB_MAX_CONNS": "abc",
+		}
+		_, err := loadConfig(env(vars))
+		if err == nil {
+			t.Fatalf("loadConfig with four bad values: got nil error, want one naming each")
+		}
+		for name := range vars {
+			if !strings.Contains(err.Error(), name) {
+				t.Errorf("got error %q, want it to name %s", err, name)
+			}
+		}
+	})
+
+	t.Run("DefaultsWhenUnset", func(t *testing.T) {
+		got, err := loadConfig(env(nil))
+		if err != nil {
+			t.Fatalf("loadConfig with nothing set: got error %v, want nil", err)
+		}
+		want := config{
+			Env:             "development",
+			Addr:            ":8080",
+			DataDir:         "./data",
+			DBMaxConns:      10,
+			LogLevel:        slog.LevelInfo,
+			LogFormat:       "json",
+			Currency:        "USD",
+			AutoSeed:        true,
+			ShutdownTimeout: 15 * time.Second,
+			LoaderWait:      2 * time.Millisecond,
+		}
+		if got != want {
+			t.Errorf("got %+v, want %+v", got, want)
+		}
+	})
+
+	t.Run("ProductionDoesNotAutoSeed", func(t *testing.T) {
+		got, err := loadConfig(env(map[string]string{"APP_ENV": "production"}))
+		if err != nil {
+			t.Fatalf("loadConfig with APP_ENV=production: got error %v, want nil", err)
+		}
+		if got.AutoSeed {
+			t.Errorf("AutoSeed with APP_ENV=production: got true, want false")
+		}
+	})
+}
+
+func TestRunServesOnSQLite(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{"DATA_DIR": t.TempDir()})
+	assertServes(t, s)
+}
+
+func TestRunServesOnPostgres(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{"DATABASE_URL": storetest.CreateDatabase(t)})
+	assertServes(t, s)
+}
+
+// assertServes checks what every development server answers: probes,
+// playground, GraphQL over the auto-seeded demo data and request ids; then
+// that it stops cleanly.
+func assertServes(t *testing.T, s *server) {
+	t.Helper()
+	t.Run("HealthzOK", func(t *testing.T) {
+		res := s.get(t, "/healthz", nil)
+		if res.StatusCode != http.StatusOK || strings.TrimSpace(res.Body) != "ok" {
+			t.Errorf("GET /healthz: got %d %q, want 200 \"ok\"", res.StatusCode, res.Body)
+		}
+	})
+	t.Run("ReadyzOK", func(t *testing.T) {
+		if res := s.get(t, "/readyz", nil); res.StatusCode != http.StatusOK {
+			t.Errorf("GET /readyz: got %d %q, want 200", res.StatusCode, res.Body)
+		}
+	})
+	t.Run("PlaygroundServed", func(t *testing.T) {
+		res := s.get(t, "/", nil)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /: got status %d, want 200", res.StatusCode)
+		}
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("GET / Content-Type: got %q, want text/html", ct)
+		}
+		if !strings.Contains(strings.ToLower(res.Body), "graphiql") {
+			t.Errorf("GET /: got a page without \"graphiql\", want the GraphiQL playground:\n%s", res.Body)
+		}
+	})
+	t.Run("DemoDataSeeded", func(t *testing.T) {
+		var data productsData
+		s.query(t, `{ products(first: 2) { totalCount edges { node { title } } } }`, &data)
+		if data.Products.TotalCount <= 0 {
+			t.Errorf("products totalCount: got %d, want > 0 (demo data auto-seeded)", data.Products.TotalCount)
+		}
+		if got := len(data.Products.Edges); got != 2 {
+			t.Fatalf("products(first: 2) edges: got %d, want 2", got)
+		}
+		for i, e := range data.Products.Edges {
+			if e.Node.Title == "" {
+				t.Errorf("edge %d title: got empty, want a product title", i)
+			}
+		}
+	})
+	t.Run("RequestIDAssigned", func(t *testing.T) {
+		res := s.get(t, "/healthz", nil)
+		if id := res.Header.Get("X-Request-Id"); id == "" {
+			t.Errorf("X-Request-Id without one sent: got empty, want a generated id")
+		}
+	})
+	const incoming = "test-request.ID_42"
+	t.Run("RequestIDEchoed", func(t *testing.T) {
+		res := s.get(t, "/healthz", http.Header{"X-Request-Id": {incoming}})
+		if id := res.Header.Get("X-Request-Id"); id != incoming {
+			t.Errorf("X-Request-Id: got %q, want the incoming %q", id, incoming)
+		}
+	})
+	t.Run("InvalidRequestIDReplaced", func(t *testing.T) {
+		const forged = "evil\" level=ERROR msg=forged"
+		res := s.get(t, "/healthz", http.Header{"X-Request-Id": {forged}})
+		if id := res.Header.Get("X-Request-Id"); id == "" || id == forged {
+			t.Errorf("X-Request-Id for a forged one: got %q, want a fresh id", id)
+		}
+	})
+	t.Run("StopsOnCancel", func(t *testing.T) {
+		s.stop(t)
+		if out := s.out.String(); !strings.Contains(out, "request_id="+incoming) {
+			t.Errorf("log: got no line with request_id=%s, want the access log to carry it:\n%s", incoming, out)
+		}
+	})
+}
+
+func TestGracefulShutdownDrainsInFlight(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{"DATA_DIR": t.TempDir(), "SHUTDOWN_TIMEOUT": "10s"})
+
+	// The request is held in flight by the client, not by a slow query: the
+	// handler is blocked reading a body the client has not finished sending.
+	// "Expect: 100-continue" makes the server say (with 100 Continue) the
+	// moment the handler starts reading it, so there is no sleeping on
+	// timing.
+	body := `{"query":"{ products(first: 2) { totalCount } }"}`
+	conn, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatalf("dial %s: %v", s.addr, err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n", s.addr, len(body))
+	br := bufio.NewReader(conn)
+	cont, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("read interim response: %v", err)
+	}
+	if cont.StatusCode != http.StatusContinue {
+		t.Fatalf("interim response: got status %d, want 100 (handler reading the body)", cont.StatusCode)
+	}
+	half := len(body) / 2
+	if _, err := io.WriteString(conn, body[:half]); err != nil {
+		t.Fatalf("write first half of the body: %v", err)
+	}
+
+	s.cancel()
+	// Shutdown closes the listener first: once new connections are refused
+	// it is draining, and run must still be waiting for our request.
+	waitRefused(t, s.addr)
+	select {
+	case err := <-s.done:
+		s.done <- err // for the cleanup
+		t.Fatalf("run returned %v while a request was in flight, want it to wait for the request", err)
+	default:
+	}
+
+	if _, err := io.WriteString(conn, body[half:]); err != nil {
+		t.Fatalf("write rest of the body: %v", err)
+	}
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("read response of the in-flight request: %v", err)
+	}
+	raw, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		t.Fatalf("read body of the in-flight request: %v", err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("in-flight request: got status %d %s, want 200", res.StatusCode, raw)
+	}
+	var gql struct {
+		Data   productsData     `json:"data"`
+		Errors []map[string]any `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &gql); err != nil {
+		t.Fatalf("in-flight response: got invalid JSON %q: %v", raw, err)
+	}
+	if len(gql.Errors) > 0 || gql.Data.Products.TotalCount <= 0 {
+		t.Errorf("in-flight response: got %s, want data with totalCount > 0", raw)
+	}
+	s.wait(t)
+}
+
+func TestSeedCommand(t *testing.T) {
+	t.Parallel()
+	summary := regexp.MustCompile(`seeded (\d+) users, (\d+) categories, (\d+) products, (\d+) variants, (\d+) reviews, (\d+) orders, (\d+) order lines`)
+	// seeded runs seed in a fresh data folder and returns the product count
+	// it reports.
+	seeded := func(t *testing.T, dir string, args ...string) int {
+		t.Helper()
+		out, err := runCommand(t, map[string]string{"DATA_DIR": dir}, append([]string{"server", "seed"}, args...)...)
+		if err != nil {
+			t.Fatalf("seed %v: got error %v, want nil; output:\n%s", args, err, out)
+		}
+		m := summary.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("seed %v output: got %q, want a line matching %q", args, out, summary)
+		}
+		for i, n := range m[1:] {
+			if n == "0" {
+				t.Errorf("seed %v: got 0 for count %d in %q, want every count > 0", args, i+1, m[0])
+			}
+		}
+		products, _ := strconv.Atoi(m[3])
+		return products
+	}
+
+	t.Run("SeedsDemoData", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		seeded(t, dir)
+		t.Run("RefusesNonEmptyDatabase", func(t *testing.T) {
+			out, err := runCommand(t, map[string]string{"DATA_DIR": dir}, "server", "seed")
+			if !errors.Is(err, seed.ErrNotEmpty) {
+				t.Errorf("second seed: got error %v, want %v; output:\n%s", err, seed.ErrNotEmpty, out)
+			}
+		})
+	})
+	t.Run("SeedsScale", func(t *testing.T) {
+		t.Parallel()
+		if got := seeded(t, t.TempDir(), "--scale", "200"); got != 200 {
+			t.Errorf("seed --scale 200 products: got %d, want 200", got)
+		}
+	})
+	t.Run("ErrNonPositiveScale", func(t *testing.T) {
+		t.Parallel()
+		out, err := runCommand(t, map[string]string{"DATA_DIR": t.TempDir()}, "server", "seed", "--scale", "-5")
+		if err == nil {
+			t.Errorf("seed --scale -5: got nil error (output %q), want a refusal instead of loading the demo data", out)
+		}
+	})
+	t.Run("ErrProduction", func(t *testing.T) {
+		t.Parallel()
+		out, err := runCommand(t, map[string]string{"DATA_DIR": t.TempDir(), "APP_ENV": "production"}, "server", "seed")
+		if err == nil || !strings.Contains(err.Error(), "production") {
+			t.Errorf("seed with APP_ENV=production: got error %v, want one mentioning production", err)
+		}
+		if strings.Contains(out, "seeded") {
+			t.Errorf("seed with APP_ENV=production: got output %q, want nothing seeded", out)
+		}
+	})
+	t.Run("MigrateLeavesEmptyDatabase", func(t *testing.T) {
+		t.Parallel()
+		vars := map[string]string{"DATA_DIR": t.TempDir()}
+		out, err := runCommand(t, vars, "server", "migrate")
+		if err != nil {
+			t.Fatalf("migrate: got error %v, want nil; output:\n%s", err, out)
+		}
+		if !strings.Contains(out, "schema_version=") || strings.Contains(out, "schema_version=0 ") {
+			t.Errorf("migrate log: got %q, want a non-zero schema_version", out)
+		}
+		cfg, err := loadConfig(env(vars))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := store.Open(t.Context(), store.Config{SQLitePath: cfg.sqlitePath()})
+		if err != nil {
+			t.Fatalf("open the migrated database: %v", err)
+		}
+		defer st.Close()
+		// Empty queries the products and users tables: it fails unless
+		// they were created.
+		empty, err := seed.Empty(t.Context(), st)
+		if err != nil {
+			t.Fatalf("query the migrated database: got error %v, want its tables to exist", err)
+		}
+		if !empty {
+			t.Errorf("database after migrate: got rows, want it empty")
+		}
+	})
+	t.Run("ErrUnknownCommand", func(t *testing.T) {
+		t.Parallel()
+		_, err := runCommand(t, map[string]string{"DATA_DIR": t.TempDir()}, "server", "frobnicate")
+		if err == nil || !strings.Contains(err.Error(), "frobnicate") {
+			t.Errorf("unknown command: got error %v, want one naming \"frobnicate\"", err)
+		}
+	})
+}
+
+func TestProductionHidesPlayground(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{"DATA_DIR": t.TempDir(), "APP_ENV": "production"})
+
+	t.Run("NoPlayground", func(t *testing.T) {
+		if res := s.get(t, "/", nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET / in production: got status %d, want 404", res.StatusCode)
+		}
+	})
+	t.Run("ErrIntrospection", func(t *testing.T) {
+		res := s.post(t, `{ __schema { queryType { name } } }`)
+		var gql struct {
+			Data struct {
+				Schema *struct{} `json:"__schema"`
+			} `json:"data"`
+			Errors []struct {
+				Message string `json:"message"`
+			} `json:"errors"`
+		}
+		if err := json.Unmarshal([]byte(res.Body), &gql); err != nil {
+			t.Fatalf("introspection response: got invalid JSON %q: %v", res.Body, err)
+		}
+		if len(gql.Errors) == 0 || gql.Data.Schema != nil {
+			t.Errorf("introspection in production: got %s, want an error and no schema", res.Body)
+		}
+	})
+	t.Run("NoDemoData", func(t *testing.T) {
+		var data productsData
+		s.query(t, `{ products(first: 2) { totalCount edges { node { title } } } }`, &data)
+		if data.Products.TotalCount != 0 {
+			t.Errorf("products totalCount in production: got %d, want 0 (no auto-seed)", data.Products.TotalCount)
+		}
+	})
+	s.stop(t)
+}
+
+func TestReadyzFailsWhenDatabaseGone(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.CreateDatabase(t)
+	s := startServer(t, map[string]string{"DATABASE_URL": dbURL, "AUTO_SEED": "false"})
+	if res := s.get(t, "/readyz", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /readyz before the drop: got %d %q, want 200", res.StatusCode, res.Body)
+	}
+
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("postgres", storetest.DefaultAdminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("DROP DATABASE " + strings.TrimPrefix(u.Path, "/") + " WITH (FORCE)"); err != nil {
+		t.Fatalf("drop the server's database: %v", err)
+	}
+
+	t.Run("ReadyzUnavailable", func(t *testing.T) {
+		if res := s.get(t, "/readyz", nil); res.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("GET /readyz with the database gone: got %d %q, want 503", res.StatusCode, res.Body)
+		}
+	})
+	t.Run("HealthzStillOK", func(t *testing.T) {
+		if res := s.get(t, "/healthz", nil); res.StatusCode != http.StatusOK {
+			t.Errorf("GET /healthz with the database gone: got %d %q, want 200", res.StatusCode, res.Body)
+		}
+	})
+	s.stop(t)
+}
+
+// productsData is the data of a products(first: …) query.
+type productsData struct {
+	Products struct {
+		TotalCount int `json:"totalCount"`
+		Edges      []struct {
+			Node struct {
+				Title string `json:"title"`
+			} `json:"node"`
+		} `json:"edges"`
+	} `json:"products"`
+}
+
+// env is a getenv over vars.
+func env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+// syncBuffer collects run's output, which the server writes from many
+// goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// runCommand runs a one-shot subcommand to completion.
+func runCommand(t *testing.T, vars map[string]string, args ...string) (string, error) {
+	t.Helper()
+	vars["LOG_FORMAT"] = "text"
+	var out syncBuffer
+	err := run(t.Context(), args, env(vars), &out)
+	return out.String(), err
+}
+
+// server is run serving in the background.
+type server struct {
+	addr   string
+	out    *syncBuffer
+	cancel context.CancelFunc
+	done   chan error // receives run's result
+	client *http.Client
+}
+
+// startServer runs the server with vars (plus a free ADDR and text logs) and
+// waits until it answers /healthz. It is stopped when the test ends, if the
+// test did not stop it.
+func startServer(t *testing.T, vars map[string]string) *server {
+	t.Helper()
+	vars["ADDR"] = freeAddr(t)
+	vars["LOG_FORMAT"] = "text"
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{
+		addr:   vars["ADDR"],
+		out:    &syncBuffer{},
+		cancel: cancel,
+		done:   make(chan error, 1),
+		client: &http.Client{Timeout: 10 * time.Second},
+	}
+	go func() { s.done <- run(ctx, []string{"server"}, env(vars), s.out) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.done:
+		case <-time.After(20 * time.Second):
+			t.Errorf("run still running 20s after cancel")
+		}
+	})
+
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case err := <-s.done:
+			s.done <- err // for the cleanup
+			t.Fatalf("run returned %v before serving; output:\n%s", err, s.out)
+		default:
+		}
+		res, err := s.client.Get("http://" + s.addr + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server at %s did not answer /healthz within 60s (last error %v); output:\n%s", s.addr, err, s.out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop cancels run and checks that it returns nil promptly.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	s.client.CloseIdleConnections()
+	s.cancel()
+	s.wait(t)
+}
+
+// wait checks that run, already cancelled, returns nil within a few seconds.
+func (s *server) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-s.done:
+		s.done <- err // for the cleanup
+		if err != nil {
+			t.Errorf("run after cancel: got error %v, want nil; output:\n%s", err, s.out)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("run after cancel: still running after 5s, want it to return; output:\n%s", s.out)
+	}
+}
+
+// response is a fully read HTTP response.
+type response struct {
+	StatusCode int
+	Header     http.Header
+	Body       string
+}
+
+func (s *server) do(t *testing.T, req *http.Request) response {
+	t.Helper()
+	res, err := s.client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
+	}
+	return response{StatusCode: res.StatusCode, Header: res.Header, Body: string(body)}
+}
+
+func (s *server) get(t *testing.T, path string, header http.Header) response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+s.addr+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return s.do(t, req)
+}
+
+// post sends a GraphQL query and checks the response is 200 JSON.
+func (s *server) post(t *testing.T, query string) response {
+	t.Helper()
+	body, err := json.Marshal(map[string]string{"query": query})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+s.addr+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res := s.do(t, req)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("POST /graphql %s: got status %d %s, want 200", query, res.StatusCode, res.Body)
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("POST /graphql Content-Type: got %q, want application/json", ct)
+	}
+	return res
+}
+
+// query runs a GraphQL query that must succeed and decodes its data.
+func (s *server) query(t *testing.T, query string, data any) {
+	t.Helper()
+	res := s.post(t, query)
+	var gql struct {
+		Data   json.RawMessage  `json:"data"`
+		Errors []map[string]any `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(res.Body), &gql); err != nil {
+		t.Fatalf("POST /graphql %s: got invalid JSON %q: %v", query, res.Body, err)
+	}
+	if len(gql.Errors) > 0 {
+		t.Fatalf("POST /graphql %s: got errors %s, want none", query, res.Body)
+	}
+	if err := json.Unmarshal(gql.Data, data); err != nil {
+		t.Fatalf("POST /graphql %s: decode data %s: %v", query, gql.Data, err)
+	}
+}
+
+// freeAddr returns a loopback address nothing listens on: run's log is the
+// only place an ADDR of port 0 would be resolved.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("find a free port: %v", err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// waitRefused waits until addr refuses new connections.
+func waitRefused(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still accepts connections 5s after cancel, want the listener closed", addr)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
