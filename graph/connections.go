@@ -17,38 +17,26 @@ import (
 // if the client selects totalCount.
 
 func productConnection(p relay.Page, rows []*ent.Product, count model.Counter) *model.ProductConnection {
-	nodes, cursors, info := relay.Edges(p, rows, listing.ProductKey(p.Order), listing.ProductID)
-	edges := make([]*model.ProductEdge, len(nodes))
-	for i, n := range nodes {
-		edges[i] = &model.ProductEdge{Cursor: cursors[i], Node: n}
-	}
+	edges, info := relay.Edges(p, rows, listing.ProductKey(p.Order), listing.ProductID,
+		func(c string, n *ent.Product) *model.ProductEdge { return &model.ProductEdge{Cursor: c, Node: n} })
 	return model.NewProductConnection(edges, info, count)
 }
 
 func reviewConnection(p relay.Page, rows []*ent.Review, count model.Counter) *model.ReviewConnection {
-	nodes, cursors, info := relay.Edges(p, rows, listing.ReviewKey(p.Order), listing.ReviewID)
-	edges := make([]*model.ReviewEdge, len(nodes))
-	for i, n := range nodes {
-		edges[i] = &model.ReviewEdge{Cursor: cursors[i], Node: n}
-	}
+	edges, info := relay.Edges(p, rows, listing.ReviewKey(p.Order), listing.ReviewID,
+		func(c string, n *ent.Review) *model.ReviewEdge { return &model.ReviewEdge{Cursor: c, Node: n} })
 	return model.NewReviewConnection(edges, info, count)
 }
 
 func orderConnection(p relay.Page, rows []*ent.Order, count model.Counter) *model.OrderConnection {
-	nodes, cursors, info := relay.Edges(p, rows, listing.OrderKey(p.Order), listing.OrderID)
-	edges := make([]*model.OrderEdge, len(nodes))
-	for i, n := range nodes {
-		edges[i] = &model.OrderEdge{Cursor: cursors[i], Node: n}
-	}
+	edges, info := relay.Edges(p, rows, listing.OrderKey(p.Order), listing.OrderID,
+		func(c string, n *ent.Order) *model.OrderEdge { return &model.OrderEdge{Cursor: c, Node: n} })
 	return model.NewOrderConnection(edges, info, count)
 }
 
 func userConnection(p relay.Page, rows []*ent.User, count model.Counter) *model.UserConnection {
-	nodes, cursors, info := relay.Edges(p, rows, listing.UserKey(p.Order), listing.UserID)
-	edges := make([]*model.UserEdge, len(nodes))
-	for i, n := range nodes {
-		edges[i] = &model.UserEdge{Cursor: cursors[i], Node: n}
-	}
+	edges, info := relay.Edges(p, rows, listing.UserKey(p.Order), listing.UserID,
+		func(c string, n *ent.User) *model.UserEdge { return &model.UserEdge{Cursor: c, Node: n} })
 	return model.NewUserConnection(edges, info, count)
 }
 

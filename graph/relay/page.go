@@ -214,9 +214,9 @@ func (p Page) Window(partition string) func(*sql.Selector) {
 }
 
 // Edges turns the rows a paged query returned (at most Limit+1, in scan
-// order) into the page's nodes in list order, with cursors and PageInfo.
-// value returns a row's sort value, id its ID.
-func Edges[T any](p Page, rows []T, value func(T) any, id func(T) int) ([]T, []string, *model.PageInfo) {
+// order) into the page's edges in list order, with PageInfo. value returns a
+// row's sort value, id its ID, and edge builds an edge from a cursor and row.
+func Edges[T, E any](p Page, rows []T, value func(T) any, id func(T) int, edge func(cursor string, node T) E) ([]E, *model.PageInfo) {
 	more := len(rows) > p.Limit
 	if more {
 		rows = rows[:p.Limit]
@@ -224,24 +224,29 @@ func Edges[T any](p Page, rows []T, value func(T) any, id func(T) int) ([]T, []s
 	if p.Backward {
 		rows = reversed(rows)
 	}
-	cursors := make([]string, len(rows))
+	edges := make([]E, len(rows))
+	info := &model.PageInfo{}
 	for i, r := range rows {
-		cursors[i] = EncodeCursor(p.Order, value(r), id(r))
+		cursor := EncodeCursor(p.Order, value(r), id(r))
+		edges[i] = edge(cursor, r)
+		if i == 0 {
+			info.StartCursor = &cursor
+		}
+		if i == len(rows)-1 {
+			info.EndCursor = &cursor
+		}
 	}
 	// "more" is known for the side the page was read from. For the other
 	// side Relay lets a server answer cheaply: a page that starts after a
 	// cursor has rows before it, one that ends before a cursor has rows
 	// after it; both bounds can hold at once.
-	info := &model.PageInfo{HasNextPage: p.HasBefore, HasPreviousPage: p.HasAfter}
+	info.HasNextPage, info.HasPreviousPage = p.HasBefore, p.HasAfter
 	if p.Backward {
 		info.HasPreviousPage = info.HasPreviousPage || more
 	} else {
 		info.HasNextPage = info.HasNextPage || more
 	}
-	if len(cursors) > 0 {
-		info.StartCursor, info.EndCursor = &cursors[0], &cursors[len(cursors)-1]
-	}
-	return rows, cursors, info
+	return edges, info
 }
 
 func reversed[T any](in []T) []T {
