@@ -41,6 +41,12 @@ func newEnv(t testing.TB, dialect string, opts ...envOption) *env {
 	t.Helper()
 	counter := &storetest.Counter{}
 	st := storetest.Open(t, dialect, counter.Wrap)
+	return serveStore(t, st, counter, opts...)
+}
+
+// serveStore puts the GraphQL handler over st on a test HTTP server.
+func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts ...envOption) *env {
+	t.Helper()
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	o := graph.Options{Introspection: true, Currency: "USD"}
@@ -51,7 +57,19 @@ func newEnv(t testing.TB, dialect string, opts ...envOption) *env {
 	mux.Handle("/graphql", graph.NewHandler(st.Client, logger, o))
 	srv := httptest.NewServer(reqlog.Middleware(logger)(mux))
 	t.Cleanup(srv.Close)
-	return &env{t: t, dialect: dialect, store: st, counter: counter, url: srv.URL + "/graphql", logs: logs}
+	return &env{t: t, dialect: st.Dialect, store: st, counter: counter, url: srv.URL + "/graphql", logs: logs}
+}
+
+// existingEnv serves an existing PostgreSQL database (not dropped).
+func existingEnv(t testing.TB, url string) *env {
+	t.Helper()
+	counter := &storetest.Counter{}
+	st, err := store.Open(context.Background(), store.Config{DatabaseURL: url, WrapDriver: counter.Wrap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return serveStore(t, st, counter)
 }
 
 // demoEnv is an env loaded with the demo data set.
@@ -106,7 +124,7 @@ func (e *env) mustQuery(q string, vars map[string]any, v any) {
 	e.t.Helper()
 	res := e.query(q, vars)
 	if len(res.Errors) > 0 {
-		e.t.Fatalf("unexpected errors: %+v\nquery: %s", res.Errors, q)
+		e.t.Fatalf("unexpected errors: %+v\nquery: %s\nserver log:\n%s", res.Errors, q, e.logs)
 	}
 	if v != nil {
 		if err := json.Unmarshal(res.Data, v); err != nil {

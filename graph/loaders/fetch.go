@@ -283,8 +283,12 @@ func (f fetcher) productPages(ctx context.Context, parents []int, p relay.Page, 
 	if err != nil {
 		return nil, err
 	}
+	// One LIMITed branch per category: a root category's subtree can hold
+	// most of the catalog, and a window over it would sort all of it.
 	q := f.client.Product.Query().Where(listing.ProductWhere(pf)...)
-	q.Modify(categoryTree(parents), p.Window("root_id"))
+	q.Modify(p.Union(parents, "root_id", func(s *sql.Selector, parent int) {
+		listing.InCategoryTreeOf(parent)(s)
+	}))
 	rows, err := q.All(ctx)
 	return rows, wrap(err, "load product pages of %d categories", len(parents))
 }

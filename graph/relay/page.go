@@ -256,3 +256,46 @@ func reversed[T any](in []T) []T {
 	}
 	return out
 }
+
+// Union restricts a query over many parents to the page of each parent in
+// one statement made of one branch per parent, each with its own ORDER BY
+// and LIMIT: a parent with a million children then costs an index scan of
+// about Limit+1 rows, where Window would number all of them. Each branch
+// reads the query through its own single-use CTE (which PostgreSQL and
+// SQLite inline back into a plain indexed scan) narrowed by restrict to one
+// parent; rows
+// carry their parent as column partition; the result is ordered by
+// partition, then page order. Use it as an ent query modifier, for parents
+// whose child lists can be large.
+func (p Page) Union(parents []int, partition string, restrict func(s *sql.Selector, parent int)) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		if len(parents) == 0 {
+			s.Where(sql.False())
+			return
+		}
+		d := sql.Dialect(s.Dialect())
+		// A shallow copy, not s.Clone(): Clone breaks ent predicates that
+		// write their operator through the original (ent 0.14.5), and s
+		// itself is replaced below. Rendering base once per branch is fine.
+		base := *s
+		var union *sql.Selector
+		for i, parent := range parents {
+			t := d.Table("base").As(base.TableName())
+			b := d.Select(t.C("*")).From(t).Prefix(d.With("base").As(&base))
+			b.AppendSelectExprAs(sql.Expr(strconv.Itoa(parent)), partition)
+			restrict(b, parent)
+			p.Apply(b)
+			branch := d.Select("*").From(b.As(fmt.Sprintf("branch_%d", i)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		col, id := sql.Asc(p.Order.Column), sql.Asc("id")
+		if p.scanDesc() {
+			col, id = sql.Desc(p.Order.Column), sql.Desc("id")
+		}
+		*s = *union.OrderBy(sql.Asc(partition), col, id)
+	}
+}
