@@ -13,7 +13,10 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/graph/auth"
+	"github.com/shopgraph/shopgraph/graph/directive"
 	"github.com/shopgraph/shopgraph/graph/loaders"
+	"github.com/shopgraph/shopgraph/graph/privacy"
 )
 
 // Options configure the GraphQL handler.
@@ -24,23 +27,29 @@ type Options struct {
 	Loaders loaders.Config
 	// Introspection enables schema introspection (GraphiQL needs it).
 	Introspection bool
+	// Dialect is the database's ent dialect (locking differs).
+	Dialect string
 }
 
-// NewHandler returns the GraphQL endpoint over client. Transports are chosen
-// explicitly (GET and POST); gqlgen's NewDefaultServer is not meant for
-// production.
-func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Handler {
+// NewHandler returns the GraphQL endpoint over client, authenticating
+// requests with tokens. It installs the row-level rules on client, so give
+// it a client of its own (store.NewClient). Transports are chosen explicitly
+// (GET and POST); gqlgen's NewDefaultServer is not meant for production.
+func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, opts Options) http.Handler {
 	if opts.Currency == "" {
 		opts.Currency = "USD"
 	}
+	privacy.Install(client)
 	r := &Resolver{
 		client:   client,
+		dialect:  opts.Dialect,
+		tokens:   tokens,
 		logger:   logger,
 		validate: newValidator(),
 		currency: opts.Currency,
 		loaders:  opts.Loaders,
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
+	srv := handler.New(NewExecutableSchema(newConfig(r)))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -53,5 +62,17 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Hand
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(loaders.With(ctx, loaders.New(ctx, client, r.loaders)))
 	})
-	return srv
+	return tokens.Middleware(srv)
+}
+
+// newConfig wires the resolvers and every directive the schema declares.
+func newConfig(r *Resolver) Config {
+	return Config{
+		Resolvers: r,
+		Directives: DirectiveRoot{
+			Auth:        directive.Auth,
+			HasRole:     directive.HasRole,
+			OwnerOrRole: directive.OwnerOrRole,
+		},
+	}
 }

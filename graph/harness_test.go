@@ -10,11 +10,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/seed"
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/store/storetest"
+	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph"
+	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
@@ -28,6 +32,23 @@ type env struct {
 	counter *storetest.Counter
 	url     string
 	logs    *bytes.Buffer
+	tokens  *auth.Tokens
+	token   string // sent as a bearer token when set
+}
+
+// testKey signs the test servers' tokens.
+var testKey = []byte("test-signing-key-0123456789abcdef")
+
+// as returns a copy of e that sends requests as u.
+func (e *env) as(u *ent.User) *env {
+	e.t.Helper()
+	c := *e
+	token, _, err := e.tokens.Issue(u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c.token = token
+	return &c
 }
 
 type envOption func(*graph.Options)
@@ -53,11 +74,17 @@ func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts 
 	for _, opt := range opts {
 		opt(&o)
 	}
+	api := st.NewClient()
+	tokens, err := auth.NewTokens(testKey, time.Hour, api, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Dialect = st.Dialect
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(st.Client, logger, o))
+	mux.Handle("/graphql", graph.NewHandler(api, tokens, logger, o))
 	srv := httptest.NewServer(reqlog.Middleware(logger)(mux))
 	t.Cleanup(srv.Close)
-	return &env{t: t, dialect: st.Dialect, store: st, counter: counter, url: srv.URL + "/graphql", logs: logs}
+	return &env{t: t, dialect: st.Dialect, store: st, counter: counter, url: srv.URL + "/graphql", logs: logs, tokens: tokens}
 }
 
 // existingEnv serves an existing PostgreSQL database (not dropped).
@@ -72,14 +99,27 @@ func existingEnv(t testing.TB, url string) *env {
 	return serveStore(t, st, counter)
 }
 
-// demoEnv is an env loaded with the demo data set.
+// demoEnv is an env loaded with the demo data set, signed in as
+// staff@shopgraph.dev: staff see every row and field, so read tests can
+// compare the API with the whole database. What everyone else sees is the
+// authorization tests' subject.
 func demoEnv(t testing.TB, dialect string) *env {
 	t.Helper()
 	e := newEnv(t, dialect)
 	if _, err := seed.Demo(context.Background(), e.store); err != nil {
 		t.Fatalf("seed demo data: %v", err)
 	}
-	return e
+	return e.as(e.user("staff@shopgraph.dev"))
+}
+
+// user returns the user with the given email, read without row-level rules.
+func (e *env) user(email string) *ent.User {
+	e.t.Helper()
+	u, err := e.store.Client.User.Query().Where(user.Email(email)).Only(context.Background())
+	if err != nil {
+		e.t.Fatalf("find user %s: %v", email, err)
+	}
+	return u
 }
 
 // eachDialect runs fn as a subtest per database.
@@ -105,7 +145,12 @@ type response struct {
 func (e *env) query(q string, vars map[string]any) response {
 	e.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-	res, err := http.Post(e.url, "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, e.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if e.token != "" {
+		req.Header.Set("Authorization", "Bearer "+e.token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatalf("POST /graphql: %v", err)
 	}

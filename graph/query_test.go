@@ -712,11 +712,20 @@ func TestQueryNode(t *testing.T) {
 			}
 		})
 
-		t.Run("ViewerIsNull", func(t *testing.T) {
+		t.Run("ViewerIsNullWhenAnonymous", func(t *testing.T) {
+			anon := *e
+			anon.token = ""
 			var data struct{ Viewer *userJSON }
-			e.mustQuery(`{ viewer { `+userFields+` } }`, nil, &data)
+			anon.mustQuery(`{ viewer { `+userFields+` } }`, nil, &data)
 			if data.Viewer != nil {
 				t.Errorf("got %+v, want null", *data.Viewer)
+			}
+		})
+		t.Run("ViewerIsTheSignedInUser", func(t *testing.T) {
+			var data struct{ Viewer *struct{ Email string } }
+			e.mustQuery(`{ viewer { email } }`, nil, &data)
+			if data.Viewer == nil || data.Viewer.Email != "staff@shopgraph.dev" {
+				t.Errorf("got %+v, want staff@shopgraph.dev", data.Viewer)
 			}
 		})
 	})

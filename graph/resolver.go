@@ -6,6 +6,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 )
 
@@ -13,6 +14,8 @@ import (
 // dependencies. Per-request state (loaders, viewer) travels in the context.
 type Resolver struct {
 	client   *ent.Client
+	dialect  string
+	tokens   *auth.Tokens
 	logger   *slog.Logger
 	validate *validator.Validate
 	currency string

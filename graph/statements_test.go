@@ -1,9 +1,11 @@
 package graph_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 )
 
@@ -83,12 +85,13 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 		for _, tc := range []struct {
 			name     string
 			query    string
+			staff    bool // run as a STAFF viewer (else anonymous)
 			want     []string
 			build    func(t *testing.T, e *env, small bool)
 			rowsPath func(data map[string]any) int
 		}{
 			{
-				name:  "CatalogQuery",
+				name:  "CatalogQueryAnonymous",
 				query: catalogQuery,
 				want:  catalogStatements,
 				build: func(t *testing.T, e *env, small bool) {
@@ -107,9 +110,30 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 				},
 			},
 			{
-				name:  "OrdersQuery",
+				name:  "CatalogQueryAsStaff",
+				query: catalogQuery,
+				staff: true,
+				want:  append([]string{"viewer of the access token"}, catalogStatements...),
+				build: func(t *testing.T, e *env, small bool) {
+					if small {
+						catalog(t, e.store.Client, 10, 1) // 10 products
+					} else {
+						catalog(t, e.store.Client, 10, 100) // 1,000 products
+					}
+				},
+				rowsPath: func(data map[string]any) int {
+					n := 0
+					for _, c := range data["categories"].([]any) {
+						n += len(c.(map[string]any)["products"].(map[string]any)["edges"].([]any))
+					}
+					return n
+				},
+			},
+			{
+				name:  "OrdersQueryAsStaff",
 				query: ordersQuery,
-				want:  ordersStatements,
+				staff: true,
+				want:  append([]string{"viewer of the access token"}, ordersStatements...),
 				build: func(t *testing.T, e *env, small bool) {
 					catalog(t, e.store.Client, 1, 10)
 					if small {
@@ -132,6 +156,10 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 				rows := map[bool]int{}
 				for _, small := range []bool{true, false} {
 					e := newEnv(t, dialect, withLoaders(testLoaders))
+					if tc.staff { // created first: the oldest user, off the users page
+						staff := e.store.Client.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(context.Background())
+						e = e.as(staff)
+					}
 					tc.build(t, e, small)
 					e.counter.Reset()
 					var data map[string]any

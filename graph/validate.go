@@ -28,7 +28,7 @@ func newValidator() *validator.Validate {
 // check validates an input argument; arg is its GraphQL name, used as the
 // root of each error's field path (e.g. filter.search).
 func (r *Resolver) check(arg string, input any) error {
-	if input == nil || reflect.ValueOf(input).IsNil() {
+	if v := reflect.ValueOf(input); !v.IsValid() || (v.Kind() == reflect.Pointer && v.IsNil()) {
 		return nil
 	}
 	err := r.validate.Struct(input)
@@ -55,6 +55,8 @@ func describe(fe validator.FieldError) string {
 			return fmt.Sprintf("must be at least %s characters", fe.Param())
 		}
 		return fmt.Sprintf("must be at least %s", fe.Param())
+	case "email":
+		return "must be an email address"
 	case "max":
 		if fe.Kind() == reflect.String {
 			return fmt.Sprintf("must be at most %s characters", fe.Param())

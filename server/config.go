@@ -23,6 +23,8 @@ type config struct {
 	AutoSeed        bool // seed demo data into an empty database at start
 	ShutdownTimeout time.Duration
 	LoaderWait      time.Duration
+	JWTSecret       []byte // empty in development: a random key per process
+	TokenTTL        time.Duration
 }
 
 // sqlitePath is the embedded database file.
@@ -43,6 +45,8 @@ var envVars = []struct{ name, def, help string }{
 	{"AUTO_SEED", "true in development", "seed demo data into an empty database at start"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on SIGTERM"},
 	{"LOADER_WAIT", "2ms", "idle gap that closes a dataloader batch (once per nesting level)"},
+	{"JWT_SECRET", "random per process in development", "key that signs access tokens, at least 32 bytes; required in production"},
+	{"TOKEN_TTL", "1h", "lifetime of an access token"},
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -91,6 +95,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.LoaderWait, err = time.ParseDuration(get("LOADER_WAIT", "2ms")); err != nil || c.LoaderWait <= 0 || c.LoaderWait > time.Second {
 		bad("LOADER_WAIT", "must be a duration between 0 and 1s, such as 2ms")
+	}
+	c.JWTSecret = []byte(get("JWT_SECRET", ""))
+	switch {
+	case len(c.JWTSecret) == 0 && c.production():
+		bad("JWT_SECRET", "is required with APP_ENV=production")
+	case len(c.JWTSecret) > 0 && len(c.JWTSecret) < 32:
+		bad("JWT_SECRET", "must be at least 32 bytes")
+	}
+	if c.TokenTTL, err = time.ParseDuration(get("TOKEN_TTL", "1h")); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 30*24*time.Hour {
+		bad("TOKEN_TTL", "must be a duration between 1m and 720h, such as 1h")
 	}
 	if len(errs) > 0 {
 		return config{}, fmt.Errorf("invalid configuration:\n  %s", strings.Join(errs, "\n  "))

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +28,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/seed"
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/graph"
+	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
@@ -161,9 +163,13 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 		}
 	}
 
+	handler, err := routes(cfg, st, logger)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           routes(cfg, st, logger),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -198,12 +204,24 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 }
 
 // routes wires the HTTP surface: GraphQL, the playground and the probes.
-func routes(cfg config, st *store.Store, logger *slog.Logger) http.Handler {
+func routes(cfg config, st *store.Store, logger *slog.Logger) (http.Handler, error) {
+	api := st.NewClient() // the API's own client: row-level rules are installed on it
+	key := cfg.JWTSecret
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		rand.Read(key)
+		logger.Warn("JWT_SECRET is not set: signing tokens with a random key for this process; they stop working at restart")
+	}
+	tokens, err := auth.NewTokens(key, cfg.TokenTTL, api, logger)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(st.Client, logger, graph.Options{
+	mux.Handle("/graphql", graph.NewHandler(api, tokens, logger, graph.Options{
 		Currency:      cfg.Currency,
 		Loaders:       loaders.Config{Wait: cfg.LoaderWait},
 		Introspection: !cfg.production(),
+		Dialect:       st.Dialect,
 	}))
 	if !cfg.production() {
 		mux.Handle("GET /{$}", playground.Handler("shopgraph", "/graphql"))
@@ -224,5 +242,5 @@ func routes(cfg config, st *store.Store, logger *slog.Logger) http.Handler {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	return reqlog.Middleware(logger)(mux)
+	return reqlog.Middleware(logger)(mux), nil
 }

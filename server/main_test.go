@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,6 +27,9 @@ import (
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/store/storetest"
 )
+
+// testSecret is a JWT_SECRET long enough for production mode.
+const testSecret = "0123456789abcdef0123456789abcdef"
 
 func TestLoadConfig(t *testing.T) {
 	t.Run("RejectsBadValue", func(t *testing.T) {
@@ -44,6 +48,8 @@ func TestLoadConfig(t *testing.T) {
 			{name: "NonBoolAutoSeed", variable: "AUTO_SEED", value: "maybe"},
 			{name: "NegativeShutdownTimeout", variable: "SHUTDOWN_TIMEOUT", value: "-1s"},
 			{name: "LoaderWaitOverOneSecond", variable: "LOADER_WAIT", value: "5s"},
+			{name: "ShortJWTSecret", variable: "JWT_SECRET", value: "too-short"},
+			{name: "TokenTTLTooShort", variable: "TOKEN_TTL", value: "5s"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +61,13 @@ func TestLoadConfig(t *testing.T) {
 					t.Errorf("loadConfig with %s=%q: got error %q, want it to name %s", tt.variable, tt.value, err, tt.variable)
 				}
 			})
+		}
+	})
+
+	t.Run("ErrProductionWithoutJWTSecret", func(t *testing.T) {
+		_, err := loadConfig(env(map[string]string{"APP_ENV": "production"}))
+		if err == nil || !strings.Contains(err.Error(), "JWT_SECRET") {
+			t.Errorf("production without JWT_SECRET: got error %v, want one naming JWT_SECRET", err)
 		}
 	})
 
@@ -92,14 +105,16 @@ func TestLoadConfig(t *testing.T) {
 			AutoSeed:        true,
 			ShutdownTimeout: 15 * time.Second,
 			LoaderWait:      2 * time.Millisecond,
+			JWTSecret:       []byte{},
+			TokenTTL:        time.Hour,
 		}
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})
 
 	t.Run("ProductionDoesNotAutoSeed", func(t *testing.T) {
-		got, err := loadConfig(env(map[string]string{"APP_ENV": "production"}))
+		got, err := loadConfig(env(map[string]string{"APP_ENV": "production", "JWT_SECRET": testSecret}))
 		if err != nil {
 			t.Fatalf("loadConfig with APP_ENV=production: got error %v, want nil", err)
 		}
@@ -312,7 +327,7 @@ func TestSeedCommand(t *testing.T) {
 	})
 	t.Run("ErrProduction", func(t *testing.T) {
 		t.Parallel()
-		out, err := runCommand(t, map[string]string{"DATA_DIR": t.TempDir(), "APP_ENV": "production"}, "server", "seed")
+		out, err := runCommand(t, map[string]string{"DATA_DIR": t.TempDir(), "APP_ENV": "production", "JWT_SECRET": testSecret}, "server", "seed")
 		if err == nil || !strings.Contains(err.Error(), "production") {
 			t.Errorf("seed with APP_ENV=production: got error %v, want one mentioning production", err)
 		}
@@ -360,7 +375,7 @@ func TestSeedCommand(t *testing.T) {
 
 func TestProductionHidesPlayground(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, map[string]string{"DATA_DIR": t.TempDir(), "APP_ENV": "production"})
+	s := startServer(t, map[string]string{"DATA_DIR": t.TempDir(), "APP_ENV": "production", "JWT_SECRET": testSecret})
 
 	t.Run("NoPlayground", func(t *testing.T) {
 		if res := s.get(t, "/", nil); res.StatusCode != http.StatusNotFound {

@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"github.com/alexedwards/argon2id"
 	"slices"
 	"time"
 
@@ -93,13 +94,32 @@ func inTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) er
 	return nil
 }
 
-// insertUsers creates users and returns their ids in order.
+// DemoPassword is the password of every seeded account (demo and benchmark
+// data only; seeding is refused in production).
+const DemoPassword = "shopgraph-demo"
+
+// demoPasswordHash hashes DemoPassword once per seeding run: argon2id is
+// slow on purpose, and a --scale run creates tens of thousands of users.
+func demoPasswordHash() (string, error) {
+	h, err := argon2id.CreateHash(DemoPassword, argon2id.DefaultParams)
+	if err != nil {
+		return "", fmt.Errorf("hash demo password: %w", err)
+	}
+	return h, nil
+}
+
+// insertUsers creates users, all with the demo password, and returns their
+// ids in order.
 func insertUsers(ctx context.Context, tx *ent.Tx, rows []userRow) ([]int, error) {
+	hash, err := demoPasswordHash()
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]int, 0, len(rows))
 	for batch := range slices.Chunk(rows, batchRows(userColumns)) {
 		builders := make([]*ent.UserCreate, len(batch))
 		for i, r := range batch {
-			builders[i] = tx.User.Create().SetName(r.name).SetEmail(r.email).SetRole(r.role).SetCreatedAt(r.created)
+			builders[i] = tx.User.Create().SetName(r.name).SetEmail(r.email).SetRole(r.role).SetCreatedAt(r.created).SetPasswordHash(hash)
 		}
 		created, err := tx.User.CreateBulk(builders...).Save(ctx)
 		if err != nil {

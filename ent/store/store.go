@@ -39,11 +39,18 @@ type Config struct {
 
 // Store is an open database with its ent client.
 type Store struct {
+	// Client is unrestricted (no row-level rules): for migrations, seeding
+	// and tests. The API gets its own client from NewClient.
 	Client  *ent.Client
 	DB      *sql.DB
 	Dialect string
 	dsn     string
+	drv     dialect.Driver
 }
+
+// NewClient returns another ent client over the same pool, with no
+// interceptors or hooks of its own yet.
+func (s *Store) NewClient() *ent.Client { return ent.NewClient(ent.Driver(s.drv)) }
 
 // Open connects to the database cfg names. It does not migrate.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
@@ -86,6 +93,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		DB:      db,
 		Dialect: dialectName,
 		dsn:     dsn,
+		drv:     drv,
 	}, nil
 }
 

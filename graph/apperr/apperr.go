@@ -11,9 +11,12 @@ import (
 
 // Codes clients can rely on.
 const (
-	BadUserInput = "BAD_USER_INPUT"
-	NotFound     = "NOT_FOUND"
-	Internal     = "INTERNAL"
+	BadUserInput    = "BAD_USER_INPUT"
+	Unauthenticated = "UNAUTHENTICATED"
+	Forbidden       = "FORBIDDEN"
+	NotFound        = "NOT_FOUND"
+	Conflict        = "CONFLICT"
+	Internal        = "INTERNAL"
 )
 
 // FieldError names one invalid input by its GraphQL input path.

@@ -220,29 +220,44 @@ func (f fetcher) orderPages(ctx context.Context, parents []int, p relay.Page, _ 
 	return rows, wrap(err, "load order pages of %d customers", len(parents))
 }
 
-func (f fetcher) countBy(table, column string) func(context.Context, []int, string) (map[int]int, error) {
-	return func(ctx context.Context, parents []int, _ string) (map[int]int, error) {
-		var rows []struct {
-			Parent int `json:"parent"`
-			Count  int `json:"count"`
-		}
-		err := f.client.Review.Query().Modify(func(s *sql.Selector) {
-			d := sql.Dialect(s.Dialect())
-			t := d.Table(table)
-			*s = *d.Select(sql.As(t.C(column), "parent"), sql.As(sql.Count("*"), "count")).
-				From(t).
-				Where(keysPredicate(t.C(column), parents)).
-				GroupBy(t.C(column))
-		}).Scan(ctx, &rows)
-		if err != nil {
-			return nil, wrap(err, "count %s of %d parents", table, len(parents))
-		}
-		m := make(map[int]int, len(rows))
-		for _, r := range rows {
-			m[r.Parent] = r.Count
-		}
-		return m, nil
+func (f fetcher) reviewCountsByAuthor(ctx context.Context, authors []int, _ string) (map[int]int, error) {
+	var rows []struct {
+		Parent int `json:"author_id"`
+		Count  int `json:"count"`
 	}
+	err := f.client.Review.Query().
+		Where(predicate.Review(inKeys(review.FieldAuthorID, authors))).
+		GroupBy(review.FieldAuthorID).
+		Aggregate(ent.Count()).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err, "count reviews of %d authors", len(authors))
+	}
+	m := make(map[int]int, len(rows))
+	for _, r := range rows {
+		m[r.Parent] = r.Count
+	}
+	return m, nil
+}
+
+func (f fetcher) orderCountsByCustomer(ctx context.Context, customers []int, _ string) (map[int]int, error) {
+	var rows []struct {
+		Parent int `json:"customer_id"`
+		Count  int `json:"count"`
+	}
+	err := f.client.Order.Query().
+		Where(predicate.Order(inKeys(order.FieldCustomerID, customers))).
+		GroupBy(order.FieldCustomerID).
+		Aggregate(ent.Count()).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err, "count orders of %d customers", len(customers))
+	}
+	m := make(map[int]int, len(rows))
+	for _, r := range rows {
+		m[r.Parent] = r.Count
+	}
+	return m, nil
 }
 
 // categoryTree joins each product to every requested category it falls

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph/ent"
-	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/review"
 )
 
@@ -90,9 +89,9 @@ func New(ctx context.Context, client *ent.Client, cfg Config) *Loaders {
 
 		reviewsByProduct:     newLoader(ctx, cfg, paged(f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID })),
 		reviewsByAuthor:      newLoader(ctx, cfg, paged(f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID })),
-		reviewCountByAuthor:  newLoader(ctx, cfg, counted(f.countBy(review.Table, review.FieldAuthorID))),
+		reviewCountByAuthor:  newLoader(ctx, cfg, counted(f.reviewCountsByAuthor)),
 		ordersByCustomer:     newLoader(ctx, cfg, paged(f.orderPages, func(o *ent.Order) int { return o.CustomerID })),
-		orderCountByCustomer: newLoader(ctx, cfg, counted(f.countBy(order.Table, order.FieldCustomerID))),
+		orderCountByCustomer: newLoader(ctx, cfg, counted(f.orderCountsByCustomer)),
 		productsByCategory:   newLoader(ctx, cfg, paged(f.productPages, rootID)),
 		productCountByCat:    newLoader(ctx, cfg, counted(f.productCounts)),
 	}

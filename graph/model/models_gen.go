@@ -7,11 +7,23 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/user"
 )
+
+// A signed-in session: send the token as `Authorization: Bearer <token>`.
+type AuthPayload struct {
+	// Signed access token (JWT).
+	Token string `json:"token"`
+	// When the token stops being accepted.
+	ExpiresAt time.Time `json:"expiresAt"`
+	// The signed-in user.
+	User *ent.User `json:"user"`
+}
 
 // An amount of money in minor units (cents), with its ISO 4217 currency.
 type Money struct {
@@ -93,6 +105,38 @@ type ReviewOrder struct {
 	Field ReviewOrderField `json:"field"`
 	// Direction; default ASC.
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// Changes a user's role.
+type SetUserRoleInput struct {
+	// The user (a User ID).
+	UserID string `json:"userId"`
+	// The new role.
+	Role user.Role `json:"role"`
+}
+
+// The result of setUserRole.
+type SetUserRolePayload struct {
+	// The changed user.
+	User *ent.User `json:"user"`
+}
+
+// Signs in with email and password.
+type SignInInput struct {
+	// Sign-in address (any case).
+	Email string `json:"email" validate:"required,max=254"`
+	// The password.
+	Password string `json:"password" validate:"required,max=128"`
+}
+
+// Creates an account.
+type SignUpInput struct {
+	// Sign-in address; stored lower-case.
+	Email string `json:"email" validate:"required,email,max=254"`
+	// At least 8 characters.
+	Password string `json:"password" validate:"required,min=8,max=128"`
+	// Display name.
+	Name string `json:"name" validate:"required,min=1,max=200"`
 }
 
 // Narrows a user list.

@@ -1,0 +1,39 @@
+package auth
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/alexedwards/argon2id"
+)
+
+// Passwords are hashed with argon2id (memory-hard) at the library's
+// recommended parameters; the hash string records them, so they can be
+// raised later without invalidating stored hashes.
+
+// HashPassword returns the argon2id hash of password.
+func HashPassword(password string) (string, error) {
+	h, err := argon2id.CreateHash(password, argon2id.DefaultParams)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return h, nil
+}
+
+// dummyHash is compared against when an email is unknown, so a sign-in
+// takes as long whether or not the account exists.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := argon2id.CreateHash("not a password", argon2id.DefaultParams)
+	return h
+})
+
+// CheckPassword reports whether password matches hash. An empty hash (an
+// account without a password) never matches, but costs the same time.
+func CheckPassword(password, hash string) bool {
+	if hash == "" {
+		argon2id.ComparePasswordAndHash(password, dummyHash())
+		return false
+	}
+	ok, err := argon2id.ComparePasswordAndHash(password, hash)
+	return err == nil && ok
+}
