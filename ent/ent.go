@@ -17,6 +17,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/orderline"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/review"
+	"github.com/shopgraph/shopgraph/ent/stockmovement"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/ent/variant"
 )
@@ -79,13 +80,14 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			category.Table:  category.ValidColumn,
-			order.Table:     order.ValidColumn,
-			orderline.Table: orderline.ValidColumn,
-			product.Table:   product.ValidColumn,
-			review.Table:    review.ValidColumn,
-			user.Table:      user.ValidColumn,
-			variant.Table:   variant.ValidColumn,
+			category.Table:      category.ValidColumn,
+			order.Table:         order.ValidColumn,
+			orderline.Table:     orderline.ValidColumn,
+			product.Table:       product.ValidColumn,
+			review.Table:        review.ValidColumn,
+			stockmovement.Table: stockmovement.ValidColumn,
+			user.Table:          user.ValidColumn,
+			variant.Table:       variant.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

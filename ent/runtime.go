@@ -11,6 +11,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/review"
 	"github.com/shopgraph/shopgraph/ent/schema"
+	"github.com/shopgraph/shopgraph/ent/stockmovement"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/ent/variant"
 )
@@ -193,6 +194,33 @@ func init() {
 	reviewDescBody := reviewFields[2].Descriptor()
 	// review.DefaultBody holds the default value on creation for the body field.
 	review.DefaultBody = reviewDescBody.Default.(string)
+	stockmovementMixin := schema.StockMovement{}.Mixin()
+	stockmovementMixinFields0 := stockmovementMixin[0].Fields()
+	_ = stockmovementMixinFields0
+	stockmovementFields := schema.StockMovement{}.Fields()
+	_ = stockmovementFields
+	// stockmovementDescCreatedAt is the schema descriptor for created_at field.
+	stockmovementDescCreatedAt := stockmovementMixinFields0[0].Descriptor()
+	// stockmovement.DefaultCreatedAt holds the default value on creation for the created_at field.
+	stockmovement.DefaultCreatedAt = stockmovementDescCreatedAt.Default.(func() time.Time)
+	// stockmovementDescReason is the schema descriptor for reason field.
+	stockmovementDescReason := stockmovementFields[1].Descriptor()
+	// stockmovement.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	stockmovement.ReasonValidator = func() func(string) error {
+		validators := stockmovementDescReason.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(reason string) error {
+			for _, fn := range fns {
+				if err := fn(reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0

@@ -24,6 +24,8 @@ type Tx struct {
 	Product *ProductClient
 	// Review is the client for interacting with the Review builders.
 	Review *ReviewClient
+	// StockMovement is the client for interacting with the StockMovement builders.
+	StockMovement *StockMovementClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// Variant is the client for interacting with the Variant builders.
@@ -164,6 +166,7 @@ func (tx *Tx) init() {
 	tx.OrderLine = NewOrderLineClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.Review = NewReviewClient(tx.config)
+	tx.StockMovement = NewStockMovementClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.Variant = NewVariantClient(tx.config)
 }

@@ -34,9 +34,7 @@ func (r *Resolver) signUp(ctx context.Context, in model.SignUpInput) (*model.Aut
 		SetRole(user.RoleCUSTOMER).
 		Save(ctx)
 	if ent.IsConstraintError(err) {
-		e := apperr.Invalid("input.email", "an account with this email already exists")
-		e.Code = apperr.Conflict
-		return nil, e
+		return nil, apperr.Conflicting("input.email", "an account with this email already exists")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
@@ -138,4 +136,39 @@ func (r *Resolver) viewerUser(ctx context.Context) (*ent.User, error) {
 		return nil, nil
 	}
 	return loaders.UserByID(ctx, v.ID)
+}
+
+func (r *Resolver) updateAccount(ctx context.Context, in model.UpdateAccountInput) (*model.AccountPayload, error) {
+	if err := r.check("input", &in); err != nil {
+		return nil, err
+	}
+	u, err := r.client.User.UpdateOneID(auth.FromContext(ctx).ID).SetName(strings.TrimSpace(in.Name)).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("update account: %w", err)
+	}
+	return &model.AccountPayload{User: u}, nil
+}
+
+// changePassword needs the current password, so a stolen token alone
+// cannot take over the account.
+func (r *Resolver) changePassword(ctx context.Context, in model.ChangePasswordInput) (*model.AccountPayload, error) {
+	if err := r.check("input", &in); err != nil {
+		return nil, err
+	}
+	id := auth.FromContext(ctx).ID
+	u, err := r.client.User.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load account: %w", err)
+	}
+	if !auth.CheckPassword(in.CurrentPassword, u.PasswordHash) {
+		return nil, apperr.Invalid("input.currentPassword", "is not your current password")
+	}
+	hash, err := auth.HashPassword(in.NewPassword)
+	if err != nil {
+		return nil, err
+	}
+	if u, err = u.Update().SetPasswordHash(hash).Save(ctx); err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	return &model.AccountPayload{User: u}, nil
 }

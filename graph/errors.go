@@ -29,6 +29,9 @@ func presentErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			if len(ae.Fields) > 0 {
 				setExt(out, "fields", ae.Fields)
 			}
+			for k, v := range ae.Details {
+				setExt(out, k, v)
+			}
 			return out
 		}
 		var gqlErr *gqlerror.Error

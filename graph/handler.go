@@ -62,6 +62,14 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(loaders.With(ctx, loaders.New(ctx, client, r.loaders)))
 	})
+	// Mutations run one after another and each changes data: each gets
+	// fresh loaders, so its payload never shows rows cached before it ran.
+	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+			ctx = loaders.With(ctx, loaders.New(ctx, client, r.loaders))
+		}
+		return next(ctx)
+	})
 	return tokens.Middleware(srv)
 }
 

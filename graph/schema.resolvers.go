@@ -83,6 +83,91 @@ func (r *mutationResolver) SetUserRole(ctx context.Context, input model.SetUserR
 	return r.setUserRole(ctx, input)
 }
 
+// CreateProduct is the resolver for the createProduct field.
+func (r *mutationResolver) CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error) {
+	return r.createProduct(ctx, input)
+}
+
+// UpdateProduct is the resolver for the updateProduct field.
+func (r *mutationResolver) UpdateProduct(ctx context.Context, input model.UpdateProductInput) (*model.ProductPayload, error) {
+	return r.updateProduct(ctx, input)
+}
+
+// ArchiveProduct is the resolver for the archiveProduct field.
+func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*model.ProductPayload, error) {
+	return r.archiveProduct(ctx, id)
+}
+
+// CreateVariant is the resolver for the createVariant field.
+func (r *mutationResolver) CreateVariant(ctx context.Context, input model.CreateVariantInput) (*model.VariantPayload, error) {
+	return r.createVariant(ctx, input)
+}
+
+// UpdateVariant is the resolver for the updateVariant field.
+func (r *mutationResolver) UpdateVariant(ctx context.Context, input model.UpdateVariantInput) (*model.VariantPayload, error) {
+	return r.updateVariant(ctx, input)
+}
+
+// AdjustStock is the resolver for the adjustStock field.
+func (r *mutationResolver) AdjustStock(ctx context.Context, input model.AdjustStockInput) (*model.VariantPayload, error) {
+	return r.adjustStock(ctx, input)
+}
+
+// CreateCategory is the resolver for the createCategory field.
+func (r *mutationResolver) CreateCategory(ctx context.Context, input model.CreateCategoryInput) (*model.CategoryPayload, error) {
+	return r.createCategory(ctx, input)
+}
+
+// UpdateCategory is the resolver for the updateCategory field.
+func (r *mutationResolver) UpdateCategory(ctx context.Context, input model.UpdateCategoryInput) (*model.CategoryPayload, error) {
+	return r.updateCategory(ctx, input)
+}
+
+// MoveCategory is the resolver for the moveCategory field.
+func (r *mutationResolver) MoveCategory(ctx context.Context, input model.MoveCategoryInput) (*model.CategoryPayload, error) {
+	return r.moveCategory(ctx, input)
+}
+
+// PlaceOrder is the resolver for the placeOrder field.
+func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.OrderPayload, error) {
+	return r.placeOrder(ctx, input)
+}
+
+// CancelOrder is the resolver for the cancelOrder field.
+func (r *mutationResolver) CancelOrder(ctx context.Context, input model.OrderIDInput) (*model.OrderPayload, error) {
+	return r.cancelOrder(ctx, input.ID)
+}
+
+// MarkOrderPaid is the resolver for the markOrderPaid field.
+func (r *mutationResolver) MarkOrderPaid(ctx context.Context, input model.OrderIDInput) (*model.OrderPayload, error) {
+	return r.setOrderStatus(ctx, input.ID, order.StatusPAID)
+}
+
+// ShipOrder is the resolver for the shipOrder field.
+func (r *mutationResolver) ShipOrder(ctx context.Context, input model.OrderIDInput) (*model.OrderPayload, error) {
+	return r.setOrderStatus(ctx, input.ID, order.StatusSHIPPED)
+}
+
+// CreateReview is the resolver for the createReview field.
+func (r *mutationResolver) CreateReview(ctx context.Context, input model.CreateReviewInput) (*model.ReviewPayload, error) {
+	return r.createReview(ctx, input)
+}
+
+// DeleteReview is the resolver for the deleteReview field.
+func (r *mutationResolver) DeleteReview(ctx context.Context, input model.DeleteReviewInput) (*model.DeleteReviewPayload, error) {
+	return r.deleteReview(ctx, input)
+}
+
+// UpdateAccount is the resolver for the updateAccount field.
+func (r *mutationResolver) UpdateAccount(ctx context.Context, input model.UpdateAccountInput) (*model.AccountPayload, error) {
+	return r.updateAccount(ctx, input)
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*model.AccountPayload, error) {
+	return r.changePassword(ctx, input)
+}
+
 // ID is the resolver for the id field.
 func (r *orderResolver) ID(ctx context.Context, obj *ent.Order) (string, error) {
 	return relay.ToGlobalID("Order", obj.ID), nil

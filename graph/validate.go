@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
@@ -11,10 +12,16 @@ import (
 	"github.com/shopgraph/shopgraph/graph/apperr"
 )
 
+// slugPattern is the shape of every URL slug.
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+
 // newValidator returns the one validator the API shares. Field names are
 // taken from the json tags gqlgen writes, so errors name GraphQL fields.
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterValidation("slug", func(fl validator.FieldLevel) bool {
+		return slugPattern.MatchString(fl.Field().String())
+	})
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "-" {
@@ -55,6 +62,8 @@ func describe(fe validator.FieldError) string {
 			return fmt.Sprintf("must be at least %s characters", fe.Param())
 		}
 		return fmt.Sprintf("must be at least %s", fe.Param())
+	case "slug":
+		return "must be lower-case letters and digits separated by single hyphens"
 	case "email":
 		return "must be an email address"
 	case "max":

@@ -14,6 +14,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/predicate"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/review"
+	"github.com/shopgraph/shopgraph/ent/stockmovement"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/ent/variant"
 )
@@ -209,6 +210,33 @@ func (f TraverseReview) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ReviewQuery", q)
 }
 
+// The StockMovementFunc type is an adapter to allow the use of ordinary function as a Querier.
+type StockMovementFunc func(context.Context, *ent.StockMovementQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f StockMovementFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.StockMovementQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.StockMovementQuery", q)
+}
+
+// The TraverseStockMovement type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseStockMovement func(context.Context, *ent.StockMovementQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseStockMovement) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseStockMovement) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StockMovementQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.StockMovementQuery", q)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UserFunc func(context.Context, *ent.UserQuery) (ent.Value, error)
 
@@ -276,6 +304,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
 	case *ent.ReviewQuery:
 		return &query[*ent.ReviewQuery, predicate.Review, review.OrderOption]{typ: ent.TypeReview, tq: q}, nil
+	case *ent.StockMovementQuery:
+		return &query[*ent.StockMovementQuery, predicate.StockMovement, stockmovement.OrderOption]{typ: ent.TypeStockMovement, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	case *ent.VariantQuery:

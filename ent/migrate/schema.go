@@ -251,6 +251,59 @@ var (
 			},
 		},
 	}
+	// StockMovementsColumns holds the columns for the "stock_movements" table.
+	StockMovementsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "delta", Type: field.TypeInt},
+		{Name: "reason", Type: field.TypeString, Size: 500},
+		{Name: "variant_id", Type: field.TypeInt},
+		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
+		{Name: "order_id", Type: field.TypeInt, Nullable: true},
+	}
+	// StockMovementsTable holds the schema information for the "stock_movements" table.
+	StockMovementsTable = &schema.Table{
+		Name:       "stock_movements",
+		Columns:    StockMovementsColumns,
+		PrimaryKey: []*schema.Column{StockMovementsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "stock_movements_variants_variant",
+				Columns:    []*schema.Column{StockMovementsColumns[4]},
+				RefColumns: []*schema.Column{VariantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "stock_movements_users_actor",
+				Columns:    []*schema.Column{StockMovementsColumns[5]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "stock_movements_orders_order",
+				Columns:    []*schema.Column{StockMovementsColumns[6]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "stockmovement_variant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{StockMovementsColumns[4], StockMovementsColumns[1]},
+			},
+			{
+				Name:    "stockmovement_actor_id",
+				Unique:  false,
+				Columns: []*schema.Column{StockMovementsColumns[5]},
+			},
+			{
+				Name:    "stockmovement_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{StockMovementsColumns[6]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -321,6 +374,7 @@ var (
 		OrderLinesTable,
 		ProductsTable,
 		ReviewsTable,
+		StockMovementsTable,
 		UsersTable,
 		VariantsTable,
 	}
@@ -347,6 +401,9 @@ func init() {
 	ReviewsTable.Annotation.Checks = map[string]string{
 		"review_rating_range": "rating BETWEEN 1 AND 5",
 	}
+	StockMovementsTable.ForeignKeys[0].RefTable = VariantsTable
+	StockMovementsTable.ForeignKeys[1].RefTable = UsersTable
+	StockMovementsTable.ForeignKeys[2].RefTable = OrdersTable
 	UsersTable.Annotation = &entsql.Annotation{}
 	UsersTable.Annotation.Checks = map[string]string{
 		"user_email_lower": "email = lower(email)",

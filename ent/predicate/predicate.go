@@ -21,6 +21,9 @@ type Product func(*sql.Selector)
 // Review is the predicate function for review builders.
 type Review func(*sql.Selector)
 
+// StockMovement is the predicate function for stockmovement builders.
+type StockMovement func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
 

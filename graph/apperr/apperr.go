@@ -16,6 +16,7 @@ const (
 	Forbidden       = "FORBIDDEN"
 	NotFound        = "NOT_FOUND"
 	Conflict        = "CONFLICT"
+	OutOfStock      = "OUT_OF_STOCK"
 	Internal        = "INTERNAL"
 )
 
@@ -30,6 +31,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// Details go to extensions under their keys (e.g. "variants" for
+	// OUT_OF_STOCK); they must be safe for any client to read.
+	Details map[string]any
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -47,6 +51,13 @@ func Invalid(field, format string, args ...any) *Error {
 		Message: fmt.Sprintf("%s: %s", field, msg),
 		Fields:  []FieldError{{Field: field, Message: msg}},
 	}
+}
+
+// Conflicting reports a clash with existing data on one input field.
+func Conflicting(field, format string, args ...any) *Error {
+	e := Invalid(field, format, args...)
+	e.Code = Conflict
+	return e
 }
 
 // As returns the *Error in err's chain, if any.

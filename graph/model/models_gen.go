@@ -15,6 +15,22 @@ import (
 	"github.com/shopgraph/shopgraph/ent/user"
 )
 
+// An account change's result.
+type AccountPayload struct {
+	// The account as it is now.
+	User *ent.User `json:"user"`
+}
+
+// A stock correction with its reason. Staff only.
+type AdjustStockInput struct {
+	// The variant (a Variant ID).
+	VariantID string `json:"variantId"`
+	// Units to add (positive) or remove (negative); stock cannot go below zero.
+	Delta int `json:"delta" validate:"required,min=-1000000,max=1000000"`
+	// Why, for the audit trail (e.g. 'stock count', 'damaged').
+	Reason string `json:"reason" validate:"required,max=500"`
+}
+
 // A signed-in session: send the token as `Authorization: Bearer <token>`.
 type AuthPayload struct {
 	// Signed access token (JWT).
@@ -25,12 +41,100 @@ type AuthPayload struct {
 	User *ent.User `json:"user"`
 }
 
+// A category change's result.
+type CategoryPayload struct {
+	// The category as it is now.
+	Category *ent.Category `json:"category"`
+}
+
+// A new password for the viewer's own account.
+type ChangePasswordInput struct {
+	// The password in use now.
+	CurrentPassword string `json:"currentPassword" validate:"required,max=128"`
+	// The new password, at least 8 characters.
+	NewPassword string `json:"newPassword" validate:"required,min=8,max=128"`
+}
+
+// A new category. Staff only.
+type CreateCategoryInput struct {
+	// Display name.
+	Name string `json:"name" validate:"required,max=200"`
+	// URL-friendly unique name: lower-case letters, digits and hyphens.
+	Slug string `json:"slug" validate:"required,slug,max=200"`
+	// The parent (a Category ID); omitted for a root.
+	ParentID *string `json:"parentId,omitempty"`
+}
+
+// A new product. Staff only.
+type CreateProductInput struct {
+	// URL-friendly unique name: lower-case letters, digits and hyphens.
+	Slug string `json:"slug" validate:"required,slug,max=200"`
+	// Display title.
+	Title string `json:"title" validate:"required,max=300"`
+	// Long description (plain text).
+	Description *string `json:"description,omitempty" validate:"omitempty,max=20000"`
+	// Life-cycle status; default DRAFT.
+	Status *product.Status `json:"status,omitempty"`
+	// The category (a Category ID).
+	CategoryID string `json:"categoryId"`
+}
+
+// A review of a product the viewer bought (in a paid or shipped order).
+type CreateReviewInput struct {
+	// The product (a Product ID).
+	ProductID string `json:"productId"`
+	// 1 (worst) to 5 (best).
+	Rating int `json:"rating" validate:"min=1,max=5"`
+	// Headline.
+	Title string `json:"title" validate:"max=200"`
+	// Text of the review.
+	Body string `json:"body" validate:"max=10000"`
+}
+
+// A new variant of a product. Staff only.
+type CreateVariantInput struct {
+	// The product (a Product ID).
+	ProductID string `json:"productId"`
+	// Unique stock-keeping unit.
+	Sku string `json:"sku" validate:"required,max=64"`
+	// Display title, e.g. 'Large / Blue'.
+	Title string `json:"title" validate:"required,max=200"`
+	// Sale price in minor units.
+	Price int `json:"price" validate:"min=0,max=100000000"`
+	// Purchase cost in minor units.
+	Cost int `json:"cost" validate:"min=0,max=100000000"`
+	// Units on hand to start with; later changes go through adjustStock.
+	Stock int `json:"stock" validate:"min=0,max=1000000"`
+}
+
+// Identifies a review.
+type DeleteReviewInput struct {
+	// The review (a Review ID).
+	ID string `json:"id"`
+}
+
+// A deleted review.
+type DeleteReviewPayload struct {
+	// ID of the review that was deleted, so clients can drop it from caches.
+	DeletedReviewID string `json:"deletedReviewId"`
+	// The reviewed product, with its new rating.
+	Product *ent.Product `json:"product"`
+}
+
 // An amount of money in minor units (cents), with its ISO 4217 currency.
 type Money struct {
 	// Amount in the currency's minor unit, e.g. 1999 for 19.99.
 	Amount int `json:"amount"`
 	// ISO 4217 currency code, e.g. USD.
 	CurrencyCode string `json:"currencyCode"`
+}
+
+// Moves a category under another, or to the root. Staff only.
+type MoveCategoryInput struct {
+	// The category (a Category ID).
+	ID string `json:"id"`
+	// The new parent (a Category ID); null makes it a root. It cannot be the category itself or below it.
+	ParentID *string `json:"parentId,omitempty"`
 }
 
 // Narrows an order list. All given conditions must hold.
@@ -41,12 +145,32 @@ type OrderFilter struct {
 	CustomerID *string `json:"customerId,omitempty"`
 }
 
+// Identifies an order.
+type OrderIDInput struct {
+	// The order (an Order ID).
+	ID string `json:"id"`
+}
+
+// One line of a new order.
+type OrderLineInput struct {
+	// The variant to buy (a Variant ID).
+	VariantID string `json:"variantId"`
+	// Units, 1..1000.
+	Quantity int `json:"quantity" validate:"min=1,max=1000"`
+}
+
 // Sort order of an order list. Ties are broken by ID, in the same direction.
 type OrderOrder struct {
 	// Field to sort by.
 	Field OrderOrderField `json:"field"`
 	// Direction; default ASC.
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// An order change's result.
+type OrderPayload struct {
+	// The order as it is now.
+	Order *ent.Order `json:"order"`
 }
 
 // Where a page of a connection sits within the whole list.
@@ -59,6 +183,12 @@ type PageInfo struct {
 	StartCursor *string `json:"startCursor,omitempty"`
 	// Cursor of the last item of this page, null for an empty page.
 	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+// An order to place at current prices; stock is reserved at once.
+type PlaceOrderInput struct {
+	// What to buy: 1..100 lines; lines for the same variant are added up.
+	Lines []*OrderLineInput `json:"lines" validate:"required,min=1,max=100,dive"`
 }
 
 // An inclusive price interval in minor units; either end may be left open.
@@ -99,12 +229,24 @@ type ProductOrder struct {
 	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
+// A product change's result.
+type ProductPayload struct {
+	// The product as it is now.
+	Product *ent.Product `json:"product"`
+}
+
 // Sort order of a review list. Ties are broken by ID, in the same direction.
 type ReviewOrder struct {
 	// Field to sort by.
 	Field ReviewOrderField `json:"field"`
 	// Direction; default ASC.
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// A review change's result.
+type ReviewPayload struct {
+	// The review.
+	Review *ent.Review `json:"review"`
 }
 
 // Changes a user's role.
@@ -139,6 +281,52 @@ type SignUpInput struct {
 	Name string `json:"name" validate:"required,min=1,max=200"`
 }
 
+// Changes to the viewer's own account.
+type UpdateAccountInput struct {
+	// New display name.
+	Name string `json:"name" validate:"required,max=200"`
+}
+
+// Changes to a category; omitted fields keep their value. Staff only.
+type UpdateCategoryInput struct {
+	// The category (a Category ID).
+	ID string `json:"id"`
+	// New name.
+	Name *string `json:"name,omitempty" validate:"omitempty,min=1,max=200"`
+	// New slug.
+	Slug *string `json:"slug,omitempty" validate:"omitempty,slug,max=200"`
+}
+
+// Changes to a product; omitted fields keep their value. Staff only.
+type UpdateProductInput struct {
+	// The product (a Product ID).
+	ID string `json:"id"`
+	// New slug.
+	Slug *string `json:"slug,omitempty" validate:"omitempty,slug,max=200"`
+	// New title.
+	Title *string `json:"title,omitempty" validate:"omitempty,min=1,max=300"`
+	// New description.
+	Description *string `json:"description,omitempty" validate:"omitempty,max=20000"`
+	// New status.
+	Status *product.Status `json:"status,omitempty"`
+	// New category (a Category ID).
+	CategoryID *string `json:"categoryId,omitempty"`
+}
+
+// Changes to a variant; omitted fields keep their value. Stock changes go through adjustStock. Staff only.
+type UpdateVariantInput struct {
+	// The variant (a Variant ID).
+	ID string `json:"id"`
+	// New SKU.
+	Sku *string `json:"sku,omitempty" validate:"omitempty,max=64"`
+	// New title.
+	Title *string `json:"title,omitempty" validate:"omitempty,min=1,max=200"`
+	// New price in minor units.
+	Price *int `json:"price,omitempty" validate:"omitempty,min=0,max=100000000"`
+	// New cost in minor units.
+	Cost *int `json:"cost,omitempty" validate:"omitempty,min=0,max=100000000"`
+}
+
 // Narrows a user list.
 type UserFilter struct {
 	// Only users with one of these roles.
@@ -151,6 +339,12 @@ type UserOrder struct {
 	Field UserOrderField `json:"field"`
 	// Direction; default ASC.
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// A variant change's result.
+type VariantPayload struct {
+	// The variant as it is now.
+	Variant *ent.Variant `json:"variant"`
 }
 
 // Sort direction.
