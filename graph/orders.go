@@ -46,7 +46,7 @@ func (r *Resolver) placeOrder(ctx context.Context, in model.PlaceOrderInput) (*m
 	if err := r.check("input", &in); err != nil {
 		return nil, err
 	}
-	want := map[int]int{}   // variant -> units
+	want := map[int]int{}      // variant -> units
 	firstLine := map[int]int{} // variant -> its first line, for error paths
 	var ids []int
 	for i, l := range in.Lines {
