@@ -34,6 +34,11 @@ func presentErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return out
 		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			out.Message = "the request took too long and was stopped"
+			out.Extensions = map[string]any{"code": "TIMEOUT"}
+			return out
+		}
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
 			if _, ok := out.Extensions["code"]; !ok {

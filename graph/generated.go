@@ -1454,6 +1454,21 @@ directive @hasRole("The least role allowed." role: Role!) on FIELD_DEFINITION
 "Allows the owner of the parent object (a User: the user themself; an Order: its customer) or a viewer with at least this role; others get FORBIDDEN (UNAUTHENTICATED if anonymous) and a null field."
 directive @ownerOrRole("The least role allowed besides the owner." role: Role!) on FIELD_DEFINITION
 
+"Who may cache a response."
+enum CacheControlScope {
+  "Any cache, shared ones included."
+  PUBLIC
+  "Only the client's own cache."
+  PRIVATE
+}
+
+"""
+HTTP caching hint (Apollo style): how many seconds a response selecting this field or type may be cached.
+An anonymous GET query gets ` + "`" + `Cache-Control: public, max-age=<the smallest maxAge of its fields>` + "`" + `; a root field
+without a hint, a signed-in viewer, an error or a PRIVATE field makes it private or no-store.
+"""
+directive @cacheControl("Seconds a response may be cached." maxAge: Int, "Who may cache it; default PUBLIC." scope: CacheControlScope) on FIELD_DEFINITION | OBJECT | INTERFACE
+
 "An RFC 3339 timestamp in UTC, e.g. 2026-11-25T22:00:00Z."
 scalar Time
 
@@ -1535,15 +1550,15 @@ enum OrderStatus {
 }
 
 "A shopper or a member of staff."
-type User implements Node {
+type User implements Node @cacheControl(maxAge: 300) {
   "The globally unique, opaque ID of this user."
   id: ID!
   "Display name."
   name: String!
   "Sign-in address, lower-case. Visible to the user themself and to staff."
-  email: String @ownerOrRole(role: STAFF)
+  email: String @ownerOrRole(role: STAFF) @cacheControl(scope: PRIVATE)
   "What this user may do. Visible to the user themself and to staff."
-  role: Role @ownerOrRole(role: STAFF)
+  role: Role @ownerOrRole(role: STAFF) @cacheControl(scope: PRIVATE)
   "When the account was created."
   createdAt: Time!
   "This user's orders, newest first by default. Visible to the user themself and to staff."
@@ -1558,7 +1573,7 @@ type User implements Node {
     before: String
     "Sort order; default newest first."
     orderBy: OrderOrder
-  ): OrderConnection @ownerOrRole(role: STAFF)
+  ): OrderConnection @ownerOrRole(role: STAFF) @cacheControl(maxAge: 0, scope: PRIVATE)
   "Reviews this user wrote, newest first by default."
   reviews(
     "Number of items from the start (after ` + "`" + `after` + "`" + `); 1..100, default 20."
@@ -1575,7 +1590,7 @@ type User implements Node {
 }
 
 "A group of products; categories form a tree."
-type Category implements Node {
+type Category implements Node @cacheControl(maxAge: 300) {
   "The globally unique, opaque ID of this category."
   id: ID!
   "Display name."
@@ -1606,7 +1621,7 @@ type Category implements Node {
 }
 
 "Something the store sells. Shoppers buy one of its variants."
-type Product implements Node {
+type Product implements Node @cacheControl(maxAge: 60) {
   "The globally unique, opaque ID of this product."
   id: ID!
   "URL-friendly unique name."
@@ -1649,7 +1664,7 @@ type Product implements Node {
 }
 
 "A buyable version of a product with its own SKU, price and stock."
-type Variant implements Node {
+type Variant implements Node @cacheControl(maxAge: 30) {
   "The globally unique, opaque ID of this variant."
   id: ID!
   "Stock-keeping unit, unique."
@@ -1669,7 +1684,7 @@ type Variant implements Node {
 }
 
 "A customer's rating of a product."
-type Review implements Node {
+type Review implements Node @cacheControl(maxAge: 300) {
   "The globally unique, opaque ID of this review."
   id: ID!
   "Rating from 1 (worst) to 5 (best)."
@@ -1687,7 +1702,7 @@ type Review implements Node {
 }
 
 "A customer's purchase."
-type Order implements Node {
+type Order implements Node @cacheControl(maxAge: 0, scope: PRIVATE) {
   "The globally unique, opaque ID of this order."
   id: ID!
   "Human-readable unique number, e.g. SG-000123."
@@ -1705,7 +1720,7 @@ type Order implements Node {
 }
 
 "One variant in an order, at the price paid."
-type OrderLine implements Node {
+type OrderLine implements Node @cacheControl(maxAge: 0, scope: PRIVATE) {
   "The globally unique, opaque ID of this line."
   id: ID!
   "The variant bought."
@@ -1916,13 +1931,13 @@ type Query {
     filter: ProductFilter
     "Sort order; default newest first."
     orderBy: ProductOrder
-  ): ProductConnection!
+  ): ProductConnection! @cacheControl(maxAge: 60)
   "Fetches a product by ID or by slug (give exactly one); null if there is none."
-  product("ID of the product." id: ID, "Slug of the product." slug: String): Product
+  product("ID of the product." id: ID, "Slug of the product." slug: String): Product @cacheControl(maxAge: 60)
   "The root categories, by name."
-  categories: [Category!]!
+  categories: [Category!]! @cacheControl(maxAge: 300)
   "Fetches a category by slug; null if there is none."
-  category("Slug of the category." slug: String!): Category
+  category("Slug of the category." slug: String!): Category @cacheControl(maxAge: 300)
   "Lists the orders of all customers. Staff only; a customer's own orders are viewer.orders."
   orders(
     "Number of items from the start (after ` + "`" + `after` + "`" + `); 1..100, default 20."
@@ -13215,6 +13230,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, v any) (*model.CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *model.CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOCategory2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐCategory(ctx context.Context, sel ast.SelectionSet, v *ent.Category) graphql.Marshaler {

@@ -3,38 +3,66 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/klauspost/compress/gzhttp"
+	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/directive"
+	"github.com/shopgraph/shopgraph/graph/edge"
+	"github.com/shopgraph/shopgraph/graph/limits"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/privacy"
 )
 
-// Options configure the GraphQL handler.
+// Options configure the GraphQL handler. The zero value of a limit turns it
+// off; server/config.go sets production values.
 type Options struct {
 	// Currency is the ISO 4217 code of every Money amount.
 	Currency string
 	// Loaders tunes the per-request dataloaders.
 	Loaders loaders.Config
-	// Introspection enables schema introspection (GraphiQL needs it).
+	// Introspection enables schema introspection for everyone; without it
+	// only staff may introspect.
 	Introspection bool
+	// Production hides field and argument suggestions in errors.
+	Production bool
 	// Dialect is the database's ent dialect (locking differs).
 	Dialect string
+
+	// Demand control: limits.Config's limits, buckets and field rules;
+	// NewHandler fills in identity and the 429 hook.
+	Limits limits.Config
+	// MaxTokens caps the lexer tokens of a query document.
+	MaxTokens int
+	// MaxBodyBytes caps request bodies (413 beyond).
+	MaxBodyBytes int64
+	// Timeout is the deadline of each request's work.
+	Timeout time.Duration
+	// PersistedQueries stores automatic persisted queries; nil keeps an
+	// in-process LRU.
+	PersistedQueries graphql.Cache[string]
+	// CORSOrigins may call the API from browsers; empty allows none.
+	CORSOrigins []string
 }
 
 // NewHandler returns the GraphQL endpoint over client, authenticating
 // requests with tokens. It installs the row-level rules on client, so give
 // it a client of its own (store.NewClient). Transports are chosen explicitly
-// (GET and POST); gqlgen's NewDefaultServer is not meant for production.
+// (GET for queries, POST with a JSON body); gqlgen's NewDefaultServer is not
+// meant for production. Form and multipart bodies match no transport and
+// are refused, so a cross-site form cannot post a mutation.
 func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, opts Options) http.Handler {
 	if opts.Currency == "" {
 		opts.Currency = "USD"
@@ -53,9 +81,24 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	if opts.Introspection {
-		srv.Use(extension.Introspection{})
+	if opts.MaxTokens > 0 {
+		srv.SetParserTokenLimit(opts.MaxTokens)
 	}
+	srv.SetDisableSuggestion(opts.Production)
+	srv.Use(introspectionPolicy{all: opts.Introspection})
+	apq := opts.PersistedQueries
+	if apq == nil {
+		apq = lru.New[string](1000)
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
+
+	lim := opts.Limits
+	lim.Identity = identity
+	lim.OnLimited = edge.RateLimited
+	lim.Logger = logger
+	srv.Use(limits.New(lim))
+	srv.Use(&edge.CacheHints{})
+
 	srv.SetErrorPresenter(presentErrors(logger))
 	srv.SetRecoverFunc(recoverPanic(logger))
 	// Fresh loaders per operation: caches never outlive it or cross viewers.
@@ -70,13 +113,31 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 		}
 		return next(ctx)
 	})
-	return tokens.Middleware(srv)
+
+	var h http.Handler = srv
+	h = edge.Middleware(edge.Options{
+		MaxBodyBytes: opts.MaxBodyBytes,
+		Timeout:      opts.Timeout,
+		SignedIn:     func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },
+	})(h)
+	h = tokens.Middleware(h)
+	h = withClientIP(h)
+	h = cors.New(cors.Options{
+		AllowedOrigins: opts.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "X-Request-Id"},
+		ExposedHeaders: []string{"X-Request-Id", "Retry-After", "ETag"},
+		MaxAge:         600,
+	}).Handler(h)
+	return gzhttp.GzipHandler(h)
 }
 
-// newConfig wires the resolvers and every directive the schema declares.
+// newConfig wires the resolvers, the cost of every list field and every
+// directive the schema declares.
 func newConfig(r *Resolver) Config {
 	return Config{
-		Resolvers: r,
+		Resolvers:  r,
+		Complexity: complexity(),
 		Directives: DirectiveRoot{
 			Auth:        directive.Auth,
 			HasRole:     directive.HasRole,
@@ -84,3 +145,47 @@ func newConfig(r *Resolver) Config {
 		},
 	}
 }
+
+// introspectionPolicy allows schema introspection to everyone, or else to staff.
+type introspectionPolicy struct{ all bool }
+
+func (introspectionPolicy) ExtensionName() string                   { return "IntrospectionPolicy" }
+func (introspectionPolicy) Validate(graphql.ExecutableSchema) error { return nil }
+func (i introspectionPolicy) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	oc.DisableIntrospection = !i.all && !auth.FromContext(ctx).Staff()
+	return nil
+}
+
+type clientIPKey struct{}
+
+// withClientIP records the caller's address for per-client limits. It is
+// the connection's peer: behind a proxy, configure the proxy to limit.
+func withClientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey{}, host)))
+	})
+}
+
+func clientIP(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return ip
+}
+
+// identity is whose budget an operation draws on: the signed-in user, else
+// the client's address.
+func identity(ctx context.Context) string {
+	if v := auth.FromContext(ctx); !v.Anonymous() {
+		return "user:" + itoa(v.ID)
+	}
+	return "ip:" + clientIP(ctx)
+}
+
+// ByClientIP keys a field rule by the client's address (sign-in attempts).
+func ByClientIP(ctx context.Context) string { return clientIP(ctx) }
+
+// ByIdentity keys a field rule by identity (checkout).
+func ByIdentity(ctx context.Context) string { return identity(ctx) }

@@ -25,6 +25,14 @@ type config struct {
 	LoaderWait      time.Duration
 	JWTSecret       []byte // empty in development: a random key per process
 	TokenTTL        time.Duration
+
+	MaxCost, MaxDepth, MaxAliases, MaxFields, MaxTokens int
+	MaxBodyBytes                                         int64
+	RequestTimeout, ReadHeaderTimeout                    time.Duration
+	RateCapacity, RatePerSecond                          float64
+	SignInPerMinute, CheckoutPerMinute                   float64
+	RedisURL                                             string
+	CORSOrigins                                          []string
 }
 
 // sqlitePath is the embedded database file.
@@ -47,6 +55,20 @@ var envVars = []struct{ name, def, help string }{
 	{"LOADER_WAIT", "2ms", "idle gap that closes a dataloader batch (once per nesting level)"},
 	{"JWT_SECRET", "random per process in development", "key that signs access tokens, at least 32 bytes; required in production"},
 	{"TOKEN_TTL", "1h", "lifetime of an access token"},
+	{"MAX_COST", "20000", "largest operation cost (lists count their page size)"},
+	{"MAX_DEPTH", "15", "deepest field nesting"},
+	{"MAX_ALIASES", "50", "most aliased fields in an operation"},
+	{"MAX_FIELDS", "1000", "most field selections, fragments expanded"},
+	{"MAX_TOKENS", "10000", "most lexer tokens in a query document"},
+	{"MAX_BODY_BYTES", "1048576", "largest request body (413 beyond)"},
+	{"REQUEST_TIMEOUT", "15s", "deadline of each request's work"},
+	{"READ_HEADER_TIMEOUT", "5s", "time a client has to send its request headers"},
+	{"RATE_LIMIT_CAPACITY", "60000", "cost budget (leaky bucket) per user or client IP"},
+	{"RATE_LIMIT_PER_SECOND", "2000", "cost the budget regains per second"},
+	{"SIGNIN_PER_MINUTE", "10", "signIn attempts per client IP per minute"},
+	{"CHECKOUT_PER_MINUTE", "30", "placeOrder calls per user per minute"},
+	{"REDIS_URL", "", "redis:// URL: share rate-limit buckets and persisted queries across instances"},
+	{"CORS_ALLOWED_ORIGINS", "", "comma-separated origins allowed to call the API from browsers"},
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -105,6 +127,54 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.TokenTTL, err = time.ParseDuration(get("TOKEN_TTL", "1h")); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 30*24*time.Hour {
 		bad("TOKEN_TTL", "must be a duration between 1m and 720h, such as 1h")
+	}
+	posInt := func(name, def string) int {
+		n, err := strconv.Atoi(get(name, def))
+		if err != nil || n < 1 {
+			bad(name, "must be a positive integer")
+		}
+		return n
+	}
+	posFloat := func(name, def string) float64 {
+		f, err := strconv.ParseFloat(get(name, def), 64)
+		if err != nil || f <= 0 {
+			bad(name, "must be a positive number")
+		}
+		return f
+	}
+	duration := func(name, def string) time.Duration {
+		d, err := time.ParseDuration(get(name, def))
+		if err != nil || d <= 0 {
+			bad(name, "must be a positive duration such as %s", def)
+		}
+		return d
+	}
+	c.MaxCost = posInt("MAX_COST", "20000")
+	c.MaxDepth = posInt("MAX_DEPTH", "15")
+	c.MaxAliases = posInt("MAX_ALIASES", "50")
+	c.MaxFields = posInt("MAX_FIELDS", "1000")
+	c.MaxTokens = posInt("MAX_TOKENS", "10000")
+	c.MaxBodyBytes = int64(posInt("MAX_BODY_BYTES", "1048576"))
+	c.RequestTimeout = duration("REQUEST_TIMEOUT", "15s")
+	c.ReadHeaderTimeout = duration("READ_HEADER_TIMEOUT", "5s")
+	c.RateCapacity = posFloat("RATE_LIMIT_CAPACITY", "60000")
+	c.RatePerSecond = posFloat("RATE_LIMIT_PER_SECOND", "2000")
+	c.SignInPerMinute = posFloat("SIGNIN_PER_MINUTE", "10")
+	c.CheckoutPerMinute = posFloat("CHECKOUT_PER_MINUTE", "30")
+	if c.RateCapacity < float64(c.MaxCost) {
+		bad("RATE_LIMIT_CAPACITY", "must be at least MAX_COST (%d), or the largest allowed query could never run", c.MaxCost)
+	}
+	c.RedisURL = get("REDIS_URL", "")
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		bad("REDIS_URL", "must be a redis:// or rediss:// URL")
+	}
+	for _, o := range strings.Split(get("CORS_ALLOWED_ORIGINS", ""), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			if o != "*" && !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://") {
+				bad("CORS_ALLOWED_ORIGINS", "%q is not an origin like https://shop.example", o)
+			}
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
 	}
 	if len(errs) > 0 {
 		return config{}, fmt.Errorf("invalid configuration:\n  %s", strings.Join(errs, "\n  "))

@@ -24,11 +24,14 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/ent/seed"
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/graph"
 	"github.com/shopgraph/shopgraph/graph/auth"
+	"github.com/shopgraph/shopgraph/graph/edge"
+	"github.com/shopgraph/shopgraph/graph/limits"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
@@ -94,6 +97,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	default: // migrate
 		return nil
 	}
+}
+
+// openRedis connects to REDIS_URL, or returns nil without one.
+func openRedis(ctx context.Context, cfg config) (*redis.Client, error) {
+	if cfg.RedisURL == "" {
+		return nil, nil
+	}
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("connect to redis: %w", err)
+	}
+	return rdb, nil
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
@@ -163,16 +185,23 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 		}
 	}
 
-	handler, err := routes(cfg, st, logger)
+	rdb, err := openRedis(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if rdb != nil {
+		defer rdb.Close()
+	}
+	handler, err := routes(cfg, st, rdb, logger)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -204,7 +233,8 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 }
 
 // routes wires the HTTP surface: GraphQL, the playground and the probes.
-func routes(cfg config, st *store.Store, logger *slog.Logger) (http.Handler, error) {
+// rdb, if not nil, holds shared rate-limit buckets and persisted queries.
+func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger) (http.Handler, error) {
 	api := st.NewClient() // the API's own client: row-level rules are installed on it
 	key := cfg.JWTSecret
 	if len(key) == 0 {
@@ -216,13 +246,39 @@ func routes(cfg config, st *store.Store, logger *slog.Logger) (http.Handler, err
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(api, tokens, logger, graph.Options{
+	opts := graph.Options{
 		Currency:      cfg.Currency,
 		Loaders:       loaders.Config{Wait: cfg.LoaderWait},
 		Introspection: !cfg.production(),
+		Production:    cfg.production(),
 		Dialect:       st.Dialect,
-	}))
+		MaxTokens:     cfg.MaxTokens,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Timeout:       cfg.RequestTimeout,
+		CORSOrigins:   cfg.CORSOrigins,
+		Limits: limits.Config{
+			MaxCost:    cfg.MaxCost,
+			MaxDepth:   cfg.MaxDepth,
+			MaxAliases: cfg.MaxAliases,
+			MaxFields:  cfg.MaxFields,
+			Capacity:   cfg.RateCapacity,
+		},
+	}
+	budget := limits.Rule{Capacity: cfg.RateCapacity, PerSecond: cfg.RatePerSecond}
+	signIn := limits.Rule{Capacity: cfg.SignInPerMinute, PerSecond: cfg.SignInPerMinute / 60}
+	checkout := limits.Rule{Capacity: cfg.CheckoutPerMinute, PerSecond: cfg.CheckoutPerMinute / 60}
+	newLimiter := func(prefix string, r limits.Rule) limits.Limiter { return limits.NewMemory(r) }
+	if rdb != nil {
+		newLimiter = func(prefix string, r limits.Rule) limits.Limiter { return limits.NewRedis(rdb, "shopgraph:rl:"+prefix+":", r) }
+		opts.PersistedQueries = edge.NewRedisCache(rdb, "shopgraph:apq:", 24*time.Hour)
+	}
+	opts.Limits.Budget = newLimiter("cost", budget)
+	opts.Limits.Fields = map[string]limits.FieldRule{
+		"signIn":     {Limiter: newLimiter("signin", signIn), Key: graph.ByClientIP},
+		"placeOrder": {Limiter: newLimiter("checkout", checkout), Key: graph.ByIdentity},
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graph.NewHandler(api, tokens, logger, opts))
 	if !cfg.production() {
 		mux.Handle("GET /{$}", playground.Handler("shopgraph", "/graphql"))
 	}

@@ -107,6 +107,19 @@ func TestLoadConfig(t *testing.T) {
 			LoaderWait:      2 * time.Millisecond,
 			JWTSecret:       []byte{},
 			TokenTTL:        time.Hour,
+
+			MaxCost:           20000,
+			MaxDepth:          15,
+			MaxAliases:        50,
+			MaxFields:         1000,
+			MaxTokens:         10000,
+			MaxBodyBytes:      1 << 20,
+			RequestTimeout:    15 * time.Second,
+			ReadHeaderTimeout: 5 * time.Second,
+			RateCapacity:      60000,
+			RatePerSecond:     2000,
+			SignInPerMinute:   10,
+			CheckoutPerMinute: 30,
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v, want %+v", got, want)

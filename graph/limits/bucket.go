@@ -1,0 +1,135 @@
+package limits
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Rule is a leaky bucket: it holds at most Capacity units, every request
+// pours its cost in, and it drains at PerSecond units a second. A request
+// that would overflow it is refused, and told how long until it would fit.
+type Rule struct {
+	Capacity  float64
+	PerSecond float64
+}
+
+// Decision is a bucket's answer to one request.
+type Decision struct {
+	Allowed    bool
+	Remaining  float64       // room left after this request (before it, if refused)
+	RetryAfter time.Duration // when refused: wait at least this long
+}
+
+// Limiter keeps one bucket per key.
+type Limiter interface {
+	Take(ctx context.Context, key string, cost float64) (Decision, error)
+}
+
+// decide applies a rule to a bucket holding level units.
+func (r Rule) decide(level, cost float64) (Decision, float64) {
+	if level+cost > r.Capacity {
+		wait := (level + cost - r.Capacity) / r.PerSecond
+		return Decision{Remaining: r.Capacity - level, RetryAfter: time.Duration(math.Ceil(wait*1000)) * time.Millisecond}, level
+	}
+	level += cost
+	return Decision{Allowed: true, Remaining: r.Capacity - level}, level
+}
+
+// Memory keeps buckets in this process: the default, right for one
+// instance. Several instances must share Redis buckets instead.
+type Memory struct {
+	rule  Rule
+	now   func() time.Time
+	mu    sync.Mutex
+	state map[string]memBucket
+	calls int
+}
+
+type memBucket struct {
+	level float64
+	at    time.Time
+}
+
+// NewMemory returns in-process buckets following rule.
+func NewMemory(rule Rule) *Memory {
+	return &Memory{rule: rule, now: time.Now, state: map[string]memBucket{}}
+}
+
+// Take pours cost into key's bucket if it fits.
+func (m *Memory) Take(_ context.Context, key string, cost float64) (Decision, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	b := m.state[key]
+	level := math.Max(0, b.level-now.Sub(b.at).Seconds()*m.rule.PerSecond)
+	d, level := m.rule.decide(level, cost)
+	m.state[key] = memBucket{level: level, at: now}
+	if m.calls++; m.calls%4096 == 0 {
+		m.sweep(now)
+	}
+	return d, nil
+}
+
+// sweep forgets buckets that have drained, so idle clients cost no memory.
+func (m *Memory) sweep(now time.Time) {
+	for k, b := range m.state {
+		if b.level-now.Sub(b.at).Seconds()*m.rule.PerSecond <= 0 {
+			delete(m.state, k)
+		}
+	}
+}
+
+// Redis keeps buckets in Redis so every instance of the server draws on the
+// same budget. The level is updated by one Lua script, atomically, using
+// Redis's clock so instances' clocks need not agree.
+type Redis struct {
+	client redis.Scripter
+	rule   Rule
+	prefix string
+}
+
+// NewRedis returns Redis-backed buckets under key prefix.
+func NewRedis(client redis.Scripter, prefix string, rule Rule) *Redis {
+	return &Redis{client: client, rule: rule, prefix: prefix}
+}
+
+var leaky = redis.NewScript(`
+local capacity, rate, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local v = redis.call('HMGET', KEYS[1], 'level', 'at')
+local level, at = tonumber(v[1]) or 0, tonumber(v[2]) or now
+level = math.max(0, level - (now - at) * rate)
+if level + cost > capacity then
+  return {0, tostring(capacity - level), tostring((level + cost - capacity) / rate)}
+end
+level = level + cost
+redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(level / rate * 1000) + 1000)
+return {1, tostring(capacity - level), '0'}
+`)
+
+// Take pours cost into key's bucket if it fits.
+func (r *Redis) Take(ctx context.Context, key string, cost float64) (Decision, error) {
+	res, err := leaky.Run(ctx, r.client, []string{r.prefix + key}, r.rule.Capacity, r.rule.PerSecond, cost).Slice()
+	if err != nil {
+		return Decision{}, fmt.Errorf("rate limit bucket %q: %w", key, err)
+	}
+	if len(res) != 3 {
+		return Decision{}, fmt.Errorf("rate limit bucket %q: unexpected reply %v", key, res)
+	}
+	allowed, _ := res[0].(int64)
+	remaining, _ := strconv.ParseFloat(fmt.Sprint(res[1]), 64)
+	wait, _ := strconv.ParseFloat(fmt.Sprint(res[2]), 64)
+	return Decision{
+		Allowed:    allowed == 1,
+		Remaining:  remaining,
+		RetryAfter: time.Duration(math.Ceil(wait*1000)) * time.Millisecond,
+	}, nil
+}

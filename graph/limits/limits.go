@@ -1,0 +1,254 @@
+// Package limits prices and rations GraphQL operations before any resolver
+// runs. An Extension measures each operation's shape (nesting depth,
+// aliases, field selections) and its cost, where a list multiplies what it
+// contains by the page size it asks for, so cost tracks the rows a query can
+// touch; then it charges the cost to the caller's leaky bucket and named
+// root fields (sign-in, checkout) to their own, tighter buckets. Anything
+// over a limit is refused with a stable code and nothing is executed.
+package limits
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Codes of refused operations.
+const (
+	CodeComplexity  = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeDepth       = "DEPTH_LIMIT_EXCEEDED"
+	CodeAliases     = "ALIAS_LIMIT_EXCEEDED"
+	CodeFields      = "FIELD_LIMIT_EXCEEDED"
+	CodeRateLimited = "RATE_LIMITED"
+)
+
+// FieldRule rations one root field (counted once per occurrence, aliases
+// included) per key, e.g. signIn per client IP.
+type FieldRule struct {
+	Limiter Limiter
+	Key     func(ctx context.Context) string
+}
+
+// Config sets the limits. Zero limits are not enforced.
+type Config struct {
+	MaxCost    int
+	MaxDepth   int
+	MaxAliases int
+	MaxFields  int
+	// Budget charges each operation's cost to Identity(ctx)'s bucket.
+	Budget   Limiter
+	Capacity float64 // of Budget's buckets, reported to clients
+	Identity func(ctx context.Context) string
+	// Fields rations root fields by name.
+	Fields map[string]FieldRule
+	// OnLimited tells the HTTP layer to answer 429 with Retry-After.
+	OnLimited func(ctx context.Context, retryAfter time.Duration)
+	Logger    *slog.Logger
+}
+
+// Extension is the gqlgen handler extension that enforces Config.
+type Extension struct {
+	cfg Config
+	es  graphql.ExecutableSchema
+}
+
+// New returns the extension for cfg.
+func New(cfg Config) *Extension { return &Extension{cfg: cfg} }
+
+var (
+	_ graphql.HandlerExtension        = (*Extension)(nil)
+	_ graphql.OperationContextMutator = (*Extension)(nil)
+	_ graphql.ResponseInterceptor     = (*Extension)(nil)
+)
+
+// ExtensionName names the extension in gqlgen's stats.
+func (*Extension) ExtensionName() string { return "DemandControl" }
+
+// Validate keeps the schema, whose complexity functions price fields.
+func (e *Extension) Validate(es graphql.ExecutableSchema) error {
+	e.es = es
+	return nil
+}
+
+// Cost is reported to clients in extensions.cost.
+type Cost struct {
+	Requested int     `json:"requested"`
+	Limit     int     `json:"limit,omitempty"`
+	Budget    *Budget `json:"budget,omitempty"`
+	Shape     Shape   `json:"shape"`
+}
+
+// Budget is what is left of the caller's bucket after this operation.
+type Budget struct {
+	Remaining float64 `json:"remaining"`
+	Capacity  float64 `json:"capacity"`
+}
+
+// Shape is an operation's size, fragments expanded.
+type Shape struct {
+	Depth   int `json:"depth"`
+	Aliases int `json:"aliases"`
+	Fields  int `json:"fields"`
+}
+
+const statsKey = "DemandControl"
+
+// MutateOperationContext measures, prices and charges the operation.
+func (e *Extension) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
+	if op == nil {
+		return nil
+	}
+	cost := &Cost{Limit: e.cfg.MaxCost}
+	measure(op.SelectionSet, 0, map[string]bool{}, &cost.Shape)
+	opCtx.Stats.SetExtension(statsKey, cost)
+	s := cost.Shape
+	switch {
+	case e.cfg.MaxDepth > 0 && s.Depth > e.cfg.MaxDepth:
+		return refuse(CodeDepth, cost, "operation is nested %d levels deep; the limit is %d", s.Depth, e.cfg.MaxDepth)
+	case e.cfg.MaxAliases > 0 && s.Aliases > e.cfg.MaxAliases:
+		return refuse(CodeAliases, cost, "operation uses %d aliases; the limit is %d", s.Aliases, e.cfg.MaxAliases)
+	case e.cfg.MaxFields > 0 && s.Fields > e.cfg.MaxFields:
+		return refuse(CodeFields, cost, "operation selects %d fields (fragments expanded); the limit is %d", s.Fields, e.cfg.MaxFields)
+	}
+	cost.Requested = complexity.Calculate(ctx, e.es, op, opCtx.Variables)
+	if e.cfg.MaxCost > 0 && cost.Requested > e.cfg.MaxCost {
+		return refuse(CodeComplexity, cost, "operation costs %d; the limit is %d", cost.Requested, e.cfg.MaxCost)
+	}
+	if e.cfg.Budget != nil && e.cfg.Identity != nil {
+		d, ok := e.take(ctx, e.cfg.Budget, e.cfg.Identity(ctx), float64(cost.Requested))
+		if ok {
+			cost.Budget = &Budget{Remaining: math.Floor(d.Remaining), Capacity: e.cfg.Capacity}
+			if !d.Allowed {
+				return e.limited(ctx, cost, d.RetryAfter, "query budget exhausted")
+			}
+		}
+	}
+	for name, n := range rootFieldCounts(op.SelectionSet) {
+		rule, ok := e.cfg.Fields[name]
+		if !ok {
+			continue
+		}
+		if d, ok := e.take(ctx, rule.Limiter, name+":"+rule.Key(ctx), float64(n)); ok && !d.Allowed {
+			return e.limited(ctx, cost, d.RetryAfter, "too many "+name+" requests")
+		}
+	}
+	return nil
+}
+
+// take consults a limiter; if it fails (Redis down), the request goes
+// through and the failure is logged: losing the limiter must not take the
+// API down with it.
+func (e *Extension) take(ctx context.Context, l Limiter, key string, cost float64) (Decision, bool) {
+	d, err := l.Take(ctx, key, cost)
+	if err != nil {
+		if e.cfg.Logger != nil {
+			e.cfg.Logger.WarnContext(ctx, "rate limiter unavailable; allowing request", "err", err)
+		}
+		return Decision{}, false
+	}
+	return d, true
+}
+
+func (e *Extension) limited(ctx context.Context, cost *Cost, wait time.Duration, why string) *gqlerror.Error {
+	secs := int(math.Ceil(wait.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	if e.cfg.OnLimited != nil {
+		e.cfg.OnLimited(ctx, time.Duration(secs)*time.Second)
+	}
+	err := refuse(CodeRateLimited, cost, "%s; retry in %d s", why, secs)
+	err.Extensions["retryAfter"] = secs
+	return err
+}
+
+func refuse(code string, cost *Cost, format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	err.Extensions = map[string]any{"code": code, "cost": cost}
+	return err
+}
+
+// InterceptResponse reports the operation's cost in extensions.cost.
+func (e *Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil {
+		return resp
+	}
+	// Transport errors (a body that is not JSON) have no operation.
+	if !graphql.HasOperationContext(ctx) {
+		return resp
+	}
+	if oc := graphql.GetOperationContext(ctx); oc != nil {
+		if cost, ok := oc.Stats.GetExtension(statsKey).(*Cost); ok {
+			if resp.Extensions == nil {
+				resp.Extensions = map[string]any{}
+			}
+			resp.Extensions["cost"] = cost
+		}
+	}
+	return resp
+}
+
+// measure walks a selection set, expanding fragments (a fragment spread
+// twice counts twice, as it executes twice).
+func measure(set ast.SelectionSet, depth int, inPath map[string]bool, s *Shape) {
+	for _, sel := range set {
+		switch f := sel.(type) {
+		case *ast.Field:
+			s.Fields++
+			if f.Alias != "" && f.Alias != f.Name {
+				s.Aliases++
+			}
+			if depth+1 > s.Depth {
+				s.Depth = depth + 1
+			}
+			measure(f.SelectionSet, depth+1, inPath, s)
+		case *ast.InlineFragment:
+			measure(f.SelectionSet, depth, inPath, s)
+		case *ast.FragmentSpread:
+			// Validation rejects fragment cycles before this runs; the
+			// guard keeps the walk finite regardless.
+			if f.Definition == nil || inPath[f.Name] {
+				continue
+			}
+			inPath[f.Name] = true
+			measure(f.Definition.SelectionSet, depth, inPath, s)
+			delete(inPath, f.Name)
+		}
+	}
+}
+
+// rootFieldCounts counts the operation's root fields by name.
+func rootFieldCounts(set ast.SelectionSet) map[string]int {
+	counts := map[string]int{}
+	var walk func(ast.SelectionSet, map[string]bool)
+	walk = func(set ast.SelectionSet, inPath map[string]bool) {
+		for _, sel := range set {
+			switch f := sel.(type) {
+			case *ast.Field:
+				counts[f.Name]++
+			case *ast.InlineFragment:
+				walk(f.SelectionSet, inPath)
+			case *ast.FragmentSpread:
+				if f.Definition != nil && !inPath[f.Name] {
+					inPath[f.Name] = true
+					walk(f.Definition.SelectionSet, inPath)
+					delete(inPath, f.Name)
+				}
+			}
+		}
+	}
+	walk(set, map[string]bool{})
+	return counts
+}
+
+// String is for logs.
+func (c *Cost) String() string { return fmt.Sprintf("cost %d/%d %+v", c.Requested, c.Limit, c.Shape) }
