@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -20,9 +21,18 @@ import (
 //   - anything else is internal: logged in full with the request id, and
 //     shown to the client only as "internal error" with that id, so no
 //     database or driver text ever leaves the server.
-func presentErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
+//
+// In production, "Did you mean …?" suggestions are cut from messages: gqlgen
+// can be told to stop field suggestions, but argument suggestions still
+// come through, and both tell a stranger about the schema.
+func presentErrors(logger *slog.Logger, production bool) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		out := graphql.DefaultErrorPresenter(ctx, err)
+		if production {
+			if i := strings.Index(out.Message, " Did you mean"); i >= 0 {
+				out.Message = out.Message[:i]
+			}
+		}
 		if ae, ok := apperr.As(err); ok {
 			out.Message = ae.Message
 			setExt(out, "code", ae.Code)

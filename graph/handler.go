@@ -99,7 +99,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.Use(limits.New(lim))
 	srv.Use(&edge.CacheHints{})
 
-	srv.SetErrorPresenter(presentErrors(logger))
+	srv.SetErrorPresenter(presentErrors(logger, opts.Production))
 	srv.SetRecoverFunc(recoverPanic(logger))
 	// Fresh loaders per operation: caches never outlive it or cross viewers.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
