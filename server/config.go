@@ -27,12 +27,12 @@ type config struct {
 	TokenTTL        time.Duration
 
 	MaxCost, MaxDepth, MaxAliases, MaxFields, MaxTokens int
-	MaxBodyBytes                                         int64
-	RequestTimeout, ReadHeaderTimeout                    time.Duration
-	RateCapacity, RatePerSecond                          float64
-	SignInPerMinute, CheckoutPerMinute                   float64
-	RedisURL                                             string
-	CORSOrigins                                          []string
+	MaxBodyBytes                                        int64
+	RequestTimeout, ReadHeaderTimeout                   time.Duration
+	RateCapacity, RatePerSecond                         float64
+	SignInPerMinute, CheckoutPerMinute                  float64
+	RedisURL                                            string
+	CORSOrigins                                         []string
 }
 
 // sqlitePath is the embedded database file.

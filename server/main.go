@@ -269,7 +269,9 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 	checkout := limits.Rule{Capacity: cfg.CheckoutPerMinute, PerSecond: cfg.CheckoutPerMinute / 60}
 	newLimiter := func(prefix string, r limits.Rule) limits.Limiter { return limits.NewMemory(r) }
 	if rdb != nil {
-		newLimiter = func(prefix string, r limits.Rule) limits.Limiter { return limits.NewRedis(rdb, "shopgraph:rl:"+prefix+":", r) }
+		newLimiter = func(prefix string, r limits.Rule) limits.Limiter {
+			return limits.NewRedis(rdb, "shopgraph:rl:"+prefix+":", r)
+		}
 		opts.PersistedQueries = edge.NewRedisCache(rdb, "shopgraph:apq:", 24*time.Hour)
 	}
 	opts.Limits.Budget = newLimiter("cost", budget)
