@@ -39,7 +39,7 @@ func (r *Resolver) signUp(ctx context.Context, in model.SignUpInput) (*model.Aut
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
-	return r.session(u)
+	return r.session(ctx, u)
 }
 
 // errSignIn is the one answer to every failed sign-in, so it does not tell
@@ -60,14 +60,17 @@ func (r *Resolver) signIn(ctx context.Context, in model.SignInInput) (*model.Aut
 	case !auth.CheckPassword(in.Password, u.PasswordHash):
 		return nil, errSignIn
 	}
-	return r.session(u)
+	return r.session(ctx, u)
 }
 
-func (r *Resolver) session(u *ent.User) (*model.AuthPayload, error) {
+// session issues u a token and makes u the viewer for the rest of the
+// request, so the payload shows the user's own private fields.
+func (r *Resolver) session(ctx context.Context, u *ent.User) (*model.AuthPayload, error) {
 	token, exp, err := r.tokens.Issue(u)
 	if err != nil {
 		return nil, err
 	}
+	auth.SignedIn(ctx, auth.Viewer{ID: u.ID, Role: u.Role})
 	return &model.AuthPayload{Token: token, ExpiresAt: exp, User: u}, nil
 }
 

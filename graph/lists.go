@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/predicate"
 	"github.com/shopgraph/shopgraph/ent/user"
@@ -98,4 +99,24 @@ func nonNil[T any](v *T, err error, what string) (*T, error) {
 		return nil, apperr.Errorf(apperr.NotFound, "%s not found", what)
 	}
 	return v, err
+}
+
+// historyVariant and historyProduct load what an order line refers to: the
+// usual (cached, batched) lookup first, and only if the row rules hide it
+// (its product is no longer on sale) the order-history lookup, so the common
+// case costs no extra statement.
+func historyVariant(ctx context.Context, id int) (*ent.Variant, error) {
+	v, err := loaders.VariantByID(ctx, id)
+	if err == nil && v == nil {
+		return loaders.LineVariantByID(ctx, id)
+	}
+	return v, err
+}
+
+func historyProduct(ctx context.Context, id int) (*ent.Product, error) {
+	p, err := loaders.ProductByID(ctx, id)
+	if err == nil && p == nil {
+		return loaders.LineProductByID(ctx, id)
+	}
+	return p, err
 }

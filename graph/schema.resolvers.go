@@ -200,17 +200,17 @@ func (r *orderLineResolver) ID(ctx context.Context, obj *ent.OrderLine) (string,
 
 // Variant is the resolver for the variant field.
 func (r *orderLineResolver) Variant(ctx context.Context, obj *ent.OrderLine) (*ent.Variant, error) {
-	v, err := loaders.VariantByID(ctx, obj.VariantID)
+	v, err := historyVariant(ctx, obj.VariantID)
 	return nonNil(v, err, "variant")
 }
 
 // Product is the resolver for the product field.
 func (r *orderLineResolver) Product(ctx context.Context, obj *ent.OrderLine) (*ent.Product, error) {
-	v, err := loaders.VariantByID(ctx, obj.VariantID)
+	v, err := historyVariant(ctx, obj.VariantID)
 	if v, err = nonNil(v, err, "variant"); err != nil {
 		return nil, err
 	}
-	p, err := loaders.ProductByID(ctx, v.ProductID)
+	p, err := historyProduct(ctx, v.ProductID)
 	return nonNil(p, err, "product")
 }
 
@@ -481,7 +481,9 @@ func (r *variantResolver) InStock(ctx context.Context, obj *ent.Variant) (bool, 
 
 // Product is the resolver for the product field.
 func (r *variantResolver) Product(ctx context.Context, obj *ent.Variant) (*ent.Product, error) {
-	p, err := loaders.ProductByID(ctx, obj.ProductID)
+	// A variant of a product no longer on sale is visible only through the
+	// viewer's order history; its product is too.
+	p, err := historyProduct(ctx, obj.ProductID)
 	return nonNil(p, err, "product")
 }
 

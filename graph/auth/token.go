@@ -92,7 +92,7 @@ func (t *Tokens) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
 		if header == "" {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(WithViewer(r.Context(), Viewer{})))
 			return
 		}
 		v, err := t.viewer(r.Context(), header)

@@ -9,6 +9,7 @@ package auth
 
 import (
 	"context"
+	"sync"
 
 	"github.com/shopgraph/shopgraph/ent/user"
 )
@@ -46,14 +47,41 @@ func (v Viewer) Staff() bool { return v.AtLeast(user.RoleSTAFF) }
 
 type ctxKey struct{}
 
+// box holds a request's viewer. It is a pointer so that signing in during a
+// request (signIn, signUp) applies to the rest of it: the payload's user is
+// then the viewer's own and shows its private fields.
+type box struct {
+	mu sync.RWMutex
+	v  Viewer
+}
+
 // WithViewer returns a context acting for v.
 func WithViewer(ctx context.Context, v Viewer) context.Context {
-	return context.WithValue(ctx, ctxKey{}, v)
+	return context.WithValue(ctx, ctxKey{}, &box{v: v})
 }
 
 // FromContext returns the viewer; a context without one is anonymous, so a
 // missing viewer can only ever narrow what is visible.
 func FromContext(ctx context.Context) Viewer {
-	v, _ := ctx.Value(ctxKey{}).(Viewer)
-	return v
+	b, ok := ctx.Value(ctxKey{}).(*box)
+	if !ok {
+		return Viewer{}
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.v
+}
+
+// SignedIn makes v the viewer for the rest of the request whose context
+// carries a viewer (Tokens.Middleware puts an anonymous one in every
+// request). It reports whether it could.
+func SignedIn(ctx context.Context, v Viewer) bool {
+	b, ok := ctx.Value(ctxKey{}).(*box)
+	if !ok {
+		return false
+	}
+	b.mu.Lock()
+	b.v = v
+	b.mu.Unlock()
+	return true
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/review"
+	"github.com/shopgraph/shopgraph/graph/privacy"
 )
 
 // Config tunes batching.
@@ -37,6 +38,10 @@ type Loaders struct {
 	reviewByID    *loader[int, *ent.Review]
 	orderByID     *loader[int, *ent.Order]
 	orderLineByID *loader[int, *ent.OrderLine]
+
+	// Order history: a line's variant and product whatever their status.
+	lineVariantByID *loader[int, *ent.Variant]
+	lineProductByID *loader[int, *ent.Product]
 
 	variantsByProduct   *loader[int, []*ent.Variant]
 	childrenByCategory  *loader[int, []*ent.Category]
@@ -77,6 +82,9 @@ func New(ctx context.Context, client *ent.Client, cfg Config) *Loaders {
 		reviewByID:    newLoader(ctx, cfg, byID(f.reviews, func(r *ent.Review) int { return r.ID })),
 		orderByID:     newLoader(ctx, cfg, byID(f.orders, func(o *ent.Order) int { return o.ID })),
 		orderLineByID: newLoader(ctx, cfg, byID(f.orderLines, func(l *ent.OrderLine) int { return l.ID })),
+
+		lineVariantByID: newLoader(privacy.WithOrderHistory(ctx), cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
+		lineProductByID: newLoader(privacy.WithOrderHistory(ctx), cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
 
 		variantsByProduct:   newLoader(ctx, cfg, groupBy(f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID })),
 		childrenByCategory:  newLoader(ctx, cfg, groupBy(f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID })),
@@ -143,6 +151,18 @@ func UserByID(ctx context.Context, id int) (*ent.User, error) {
 // VariantByID returns a variant, or nil if there is none.
 func VariantByID(ctx context.Context, id int) (*ent.Variant, error) {
 	return load(ctx, func(l *Loaders) *loader[int, *ent.Variant] { return l.variantByID }, id)
+}
+
+// LineVariantByID returns the variant of an order line the caller may see,
+// even if its product is no longer on sale.
+func LineVariantByID(ctx context.Context, id int) (*ent.Variant, error) {
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Variant] { return l.lineVariantByID }, id)
+}
+
+// LineProductByID returns the product of an order line the caller may see,
+// even if it is no longer on sale.
+func LineProductByID(ctx context.Context, id int) (*ent.Product, error) {
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Product] { return l.lineProductByID }, id)
 }
 
 // VariantsByProduct returns a product's variants, cheapest first.

@@ -7,7 +7,10 @@
 //
 // The rules:
 //   - products: ACTIVE only, unless staff; their variants and reviews
-//     likewise follow the product's visibility;
+//     likewise follow the product's visibility. Order history is the one
+//     exception: the variant and product of an order line the viewer may
+//     see are loaded WithOrderHistory, since archived products are "kept
+//     for order history";
 //   - orders and order lines: the viewer's own, all for staff, none when
 //     anonymous;
 //   - users and categories: visible to all (private user fields are guarded
@@ -29,17 +32,35 @@ import (
 	"github.com/shopgraph/shopgraph/graph/auth"
 )
 
+type historyKey struct{}
+
+// WithOrderHistory marks a context used only to load the variants and
+// products of order lines the viewer is already allowed to see: product
+// status does not hide them there.
+func WithOrderHistory(ctx context.Context) context.Context {
+	return context.WithValue(ctx, historyKey{}, true)
+}
+
+// catalogOpen reports whether product status rules are lifted.
+func catalogOpen(ctx context.Context) bool {
+	if auth.FromContext(ctx).Staff() {
+		return true
+	}
+	history, _ := ctx.Value(historyKey{}).(bool)
+	return history
+}
+
 // Install adds the rules to client. Give the API a client of its own: every
 // query it runs is filtered from then on.
 func Install(client *ent.Client) {
 	client.Product.Intercept(intercept.TraverseProduct(func(ctx context.Context, q *ent.ProductQuery) error {
-		if !auth.FromContext(ctx).Staff() {
+		if !catalogOpen(ctx) {
 			q.Where(product.StatusEQ(product.StatusACTIVE))
 		}
 		return nil
 	}))
 	client.Variant.Intercept(intercept.TraverseVariant(func(ctx context.Context, q *ent.VariantQuery) error {
-		if !auth.FromContext(ctx).Staff() {
+		if !catalogOpen(ctx) {
 			q.Where(variant.HasProductWith(product.StatusEQ(product.StatusACTIVE)))
 		}
 		return nil
