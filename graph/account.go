@@ -20,6 +20,7 @@ import (
 func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func (r *Resolver) signUp(ctx context.Context, in model.SignUpInput) (*model.AuthPayload, error) {
+	in.Name = strings.TrimSpace(in.Name) // validated as stored: "   " is no name
 	if err := r.check("input", &in); err != nil {
 		return nil, err
 	}
@@ -29,7 +30,7 @@ func (r *Resolver) signUp(ctx context.Context, in model.SignUpInput) (*model.Aut
 	}
 	u, err := r.client.User.Create().
 		SetEmail(normalizeEmail(in.Email)).
-		SetName(strings.TrimSpace(in.Name)).
+		SetName(in.Name).
 		SetPasswordHash(hash).
 		SetRole(user.RoleCUSTOMER).
 		Save(ctx)
@@ -142,10 +143,11 @@ func (r *Resolver) viewerUser(ctx context.Context) (*ent.User, error) {
 }
 
 func (r *Resolver) updateAccount(ctx context.Context, in model.UpdateAccountInput) (*model.AccountPayload, error) {
+	in.Name = strings.TrimSpace(in.Name) // validated as stored: "   " is no name
 	if err := r.check("input", &in); err != nil {
 		return nil, err
 	}
-	u, err := r.client.User.UpdateOneID(auth.FromContext(ctx).ID).SetName(strings.TrimSpace(in.Name)).Save(ctx)
+	u, err := r.client.User.UpdateOneID(auth.FromContext(ctx).ID).SetName(in.Name).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("update account: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/graph/apperr"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
@@ -42,6 +43,20 @@ func presentErrors(logger *slog.Logger, production bool) graphql.ErrorPresenterF
 			for k, v := range ae.Details {
 				setExt(out, k, v)
 			}
+			return out
+		}
+		// Last line of defence: a rule the validator did not catch but
+		// ent's schema or the database did. Still the client's input, still
+		// no database text.
+		var entInvalid *ent.ValidationError
+		if errors.As(err, &entInvalid) {
+			out.Message = fmt.Sprintf("invalid value for %s", entInvalid.Name)
+			out.Extensions = map[string]any{"code": apperr.BadUserInput}
+			return out
+		}
+		if ent.IsConstraintError(err) {
+			out.Message = "conflicts with existing data"
+			out.Extensions = map[string]any{"code": apperr.Conflict}
 			return out
 		}
 		if errors.Is(err, context.DeadlineExceeded) {

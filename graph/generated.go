@@ -2033,11 +2033,11 @@ input UpdateProductInput {
   "The product (a Product ID)."
   id: ID!
   "New slug."
-  slug: String @goTag(key: "validate", value: "omitempty,slug,max=200")
+  slug: String @goTag(key: "validate", value: "omitnil,slug,max=200")
   "New title."
-  title: String @goTag(key: "validate", value: "omitempty,min=1,max=300")
+  title: String @goTag(key: "validate", value: "omitnil,min=1,max=300")
   "New description."
-  description: String @goTag(key: "validate", value: "omitempty,max=20000")
+  description: String @goTag(key: "validate", value: "omitnil,max=20000")
   "New status."
   status: ProductStatus
   "New category (a Category ID)."
@@ -2071,13 +2071,13 @@ input UpdateVariantInput {
   "The variant (a Variant ID)."
   id: ID!
   "New SKU."
-  sku: String @goTag(key: "validate", value: "omitempty,max=64")
+  sku: String @goTag(key: "validate", value: "omitnil,min=1,max=64")
   "New title."
-  title: String @goTag(key: "validate", value: "omitempty,min=1,max=200")
+  title: String @goTag(key: "validate", value: "omitnil,min=1,max=200")
   "New price in minor units."
-  price: Int @goTag(key: "validate", value: "omitempty,min=0,max=100000000")
+  price: Int @goTag(key: "validate", value: "omitnil,min=0,max=100000000")
   "New cost in minor units."
-  cost: Int @goTag(key: "validate", value: "omitempty,min=0,max=100000000")
+  cost: Int @goTag(key: "validate", value: "omitnil,min=0,max=100000000")
 }
 
 "A stock correction with its reason. Staff only."
@@ -2111,9 +2111,9 @@ input UpdateCategoryInput {
   "The category (a Category ID)."
   id: ID!
   "New name."
-  name: String @goTag(key: "validate", value: "omitempty,min=1,max=200")
+  name: String @goTag(key: "validate", value: "omitnil,min=1,max=200")
   "New slug."
-  slug: String @goTag(key: "validate", value: "omitempty,slug,max=200")
+  slug: String @goTag(key: "validate", value: "omitnil,slug,max=200")
 }
 
 "Moves a category under another, or to the root. Staff only."

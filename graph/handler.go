@@ -90,7 +90,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	if apq == nil {
 		apq = lru.New[string](1000)
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: edge.Persisted{Store: apq}})
 
 	lim := opts.Limits
 	lim.Identity = identity
@@ -98,6 +98,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	lim.Logger = logger
 	srv.Use(limits.New(lim))
 	srv.Use(&edge.CacheHints{})
+	srv.Use(edge.CommitPersisted{}) // last: only what passed everything is kept
 
 	srv.SetErrorPresenter(presentErrors(logger, opts.Production))
 	srv.SetRecoverFunc(recoverPanic(logger))
@@ -116,19 +117,27 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 
 	var h http.Handler = srv
 	h = edge.Middleware(edge.Options{
-		MaxBodyBytes: opts.MaxBodyBytes,
-		Timeout:      opts.Timeout,
-		SignedIn:     func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },
+		Timeout:  opts.Timeout,
+		SignedIn: func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },
 	})(h)
 	h = tokens.Middleware(h)
 	h = withClientIP(h)
-	h = cors.New(cors.Options{
-		AllowedOrigins: opts.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "X-Request-Id"},
-		ExposedHeaders: []string{"X-Request-Id", "Retry-After", "ETag"},
-		MaxAge:         600,
-	}).Handler(h)
+	h = edge.Guard(edge.GuardOptions{
+		MaxBodyBytes: opts.MaxBodyBytes,
+		Precheck:     func(q string) *gqlerror.Error { return limits.Precheck(q, lim, opts.MaxTokens) },
+		IsMutation:   func(q, op string) bool { return limits.IsMutation(q, op, opts.MaxTokens) },
+	})(h)
+	// No origins configured: no CORS headers at all (rs/cors would read an
+	// empty list as "any origin"), so browsers keep to the same origin.
+	if len(opts.CORSOrigins) > 0 {
+		h = cors.New(cors.Options{
+			AllowedOrigins: opts.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders: []string{"Content-Type", "Authorization", "X-Request-Id"},
+			ExposedHeaders: []string{"X-Request-Id", "Retry-After", "ETag"},
+			MaxAge:         600,
+		}).Handler(h)
+	}
 	return gzhttp.GzipHandler(h)
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/orderline"
+	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/variant"
 	"github.com/shopgraph/shopgraph/graph/apperr"
@@ -166,16 +167,19 @@ func placeholders(d string) func() string {
 	}
 }
 
-// shortfall explains a failed reservation: a variant the viewer cannot buy
-// is NOT_FOUND (like one that does not exist); otherwise OUT_OF_STOCK names
-// every variant that is short, with what is left.
+// shortfall explains a failed reservation: a variant nobody can buy (its
+// product is not ACTIVE) or the viewer cannot see is NOT_FOUND, like one
+// that does not exist; otherwise OUT_OF_STOCK names every variant that is
+// short, with what is left.
 func (r *Resolver) shortfall(ctx context.Context, tx *ent.Tx, ids []int, want map[int]int, got map[int]reserved, firstLine map[int]int) error {
-	visible, err := tx.Variant.Query().Where(variant.IDIn(ids...)).All(ctx)
+	onSale, err := tx.Variant.Query().
+		Where(variant.IDIn(ids...), variant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
+		All(ctx)
 	if err != nil {
 		return err
 	}
-	stock := make(map[int]int, len(visible))
-	for _, v := range visible {
+	stock := make(map[int]int, len(onSale))
+	for _, v := range onSale {
 		stock[v.ID] = v.Stock
 	}
 	type short struct {
@@ -293,6 +297,13 @@ func (r *Resolver) cancelOrder(ctx context.Context, gid string) (*model.OrderPay
 // restock returns a cancelled order's units to stock in one UPDATE, and
 // records the movements.
 func (r *Resolver) restock(ctx context.Context, tx *ent.Tx, o *ent.Order, actor int) error {
+	if r.dialect == dialect.Postgres {
+		// Same lock order as placeOrder (variant ID), or a cancel and an
+		// order touching the same variants can deadlock.
+		if _, err := tx.ExecContext(ctx, "SELECT id FROM variants WHERE id IN (SELECT variant_id FROM order_lines WHERE order_id = $1) ORDER BY id FOR UPDATE", o.ID); err != nil {
+			return fmt.Errorf("lock variants of %s: %w", o.Number, err)
+		}
+	}
 	ph := placeholders(r.dialect)
 	query := fmt.Sprintf(`UPDATE variants SET stock = stock + (
   SELECT SUM(l.quantity) FROM order_lines l WHERE l.order_id = %s AND l.variant_id = variants.id)

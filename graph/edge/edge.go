@@ -25,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // State is what the GraphQL layer tells the HTTP layer about a request.
@@ -32,6 +34,7 @@ type State struct {
 	mu         sync.Mutex
 	retryAfter time.Duration // > 0: answer 429
 	hint       *Hint         // the operation's cache policy, if computed
+	persist    []func()      // persisted-query registrations awaiting validation
 }
 
 type stateKey struct{}
@@ -59,11 +62,81 @@ func setHint(ctx context.Context, h Hint) {
 	}
 }
 
+// GuardOptions configure Guard.
+type GuardOptions struct {
+	MaxBodyBytes int64 // larger request bodies get 413
+	// Precheck may refuse a query document before gqlgen parses and
+	// validates it (limits.Precheck).
+	Precheck func(query string) *gqlerror.Error
+	// IsMutation reports whether a GET request's document would run a
+	// mutation; those are refused (405) before any other work.
+	IsMutation func(query, operationName string) bool
+}
+
+// Guard refuses what needs no GraphQL machinery to refuse, before
+// authentication and execution: bodies over the size limit (413), mutations
+// over GET (405), and documents Precheck finds too big.
+func Guard(opts GuardOptions) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var query, opName string
+			switch r.Method {
+			case http.MethodPost:
+				body, ok := readBody(w, r, opts.MaxBodyBytes)
+				if !ok {
+					return
+				}
+				var params struct {
+					Query         string `json:"query"`
+					OperationName string `json:"operationName"`
+				}
+				json.Unmarshal(body, &params) // not JSON: gqlgen answers that
+				query, opName = params.Query, params.OperationName
+			case http.MethodGet:
+				query, opName = r.URL.Query().Get("query"), r.URL.Query().Get("operationName")
+				if query != "" && opts.IsMutation != nil && opts.IsMutation(query, opName) {
+					w.Header().Set("Allow", "POST")
+					writeErrors(w, r, http.StatusMethodNotAllowed, gqlerror.Errorf("mutations must be sent with POST"), "METHOD_NOT_ALLOWED")
+					return
+				}
+			}
+			if query != "" && opts.Precheck != nil {
+				if err := opts.Precheck(query); err != nil {
+					writeErrors(w, r, http.StatusBadRequest, err, "")
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// writeErrors answers a request error the way the client asked for: 200
+// with application/json, the given 4xx with graphql-response+json (no
+// "data" either way). code, if set, becomes extensions.code.
+func writeErrors(w http.ResponseWriter, r *http.Request, status int, err *gqlerror.Error, code string) {
+	if code != "" {
+		if err.Extensions == nil {
+			err.Extensions = map[string]any{}
+		}
+		err.Extensions["code"] = code
+	}
+	ct := mediaJSON
+	if strings.Contains(r.Header.Get("Accept"), mediaResponse) {
+		ct = mediaResponse
+	} else if status != http.StatusMethodNotAllowed {
+		status = http.StatusOK
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": gqlerror.List{err}})
+}
+
 // Options configure Middleware.
 type Options struct {
-	MaxBodyBytes int64         // larger request bodies get 413
-	Timeout      time.Duration // deadline of each request's work
-	// Viewer reports whether the request is signed in: responses for a
+	Timeout time.Duration // deadline of each request's work
+	// SignedIn reports whether the request is signed in: responses for a
 	// viewer are never publicly cacheable.
 	SignedIn func(*http.Request) bool
 }
@@ -74,11 +147,6 @@ type Options struct {
 func Middleware(opts Options) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodPost {
-				if !readBody(w, r, opts.MaxBodyBytes) {
-					return
-				}
-			}
 			ctx := r.Context()
 			if opts.Timeout > 0 {
 				var cancel context.CancelFunc
@@ -95,28 +163,30 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 	}
 }
 
-// readBody enforces the size limit up front, answering 413 itself: gqlgen
-// would turn a too-large body into a generic 400.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) bool {
-	if limit <= 0 {
-		return true
-	}
-	if r.ContentLength > limit {
+// readBody reads the body, enforcing the size limit up front and answering
+// 413 itself (gqlgen would turn a too-large body into a generic 400), and
+// puts it back for the handler.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	if limit > 0 && r.ContentLength > limit {
 		tooLarge(w, limit)
-		return false
+		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	reader := io.Reader(r.Body)
+	if limit > 0 {
+		reader = http.MaxBytesReader(w, r.Body, limit)
+	}
+	body, err := io.ReadAll(reader)
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		tooLarge(w, limit)
-		return false
+		return nil, false
 	}
 	if err != nil {
 		http.Error(w, "could not read request body", http.StatusBadRequest)
-		return false
+		return nil, false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return true
+	return body, true
 }
 
 func tooLarge(w http.ResponseWriter, limit int64) {
@@ -162,6 +232,11 @@ func finish(w http.ResponseWriter, r *http.Request, buf *bufferedWriter, state *
 	retry, hint := state.retryAfter, state.hint
 	state.mu.Unlock()
 
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) || len(bytes.TrimSpace(body)) == 0 && status == http.StatusOK {
+		// gqlgen answers nothing when the deadline passed before execution.
+		status, body = http.StatusServiceUnavailable, []byte(`{"errors":[{"message":"the request took too long and was stopped","extensions":{"code":"TIMEOUT"}}]}`)
+		w.Header().Set("Content-Type", mediaJSON)
+	}
 	switch {
 	case retry > 0:
 		status = http.StatusTooManyRequests
@@ -173,6 +248,10 @@ func finish(w http.ResponseWriter, r *http.Request, buf *bufferedWriter, state *
 		status = http.StatusOK
 	case media == mediaResponse && status >= 400:
 		body = withoutData(body)
+	case media == mediaResponse && status == http.StatusOK && isRequestError(body):
+		// Refused before execution (our limits): a request error, so 4xx
+		// and no data, as for gqlgen's own parse and validation errors.
+		status, body = http.StatusBadRequest, withoutData(body)
 	}
 
 	w.Header().Add("Vary", "Authorization")
@@ -224,6 +303,29 @@ func withoutData(body []byte) []byte {
 		return body
 	}
 	return out
+}
+
+// isRequestError reports a response whose data is null and whose errors
+// have no path: nothing was executed.
+func isRequestError(body []byte) bool {
+	var obj struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			Path json.RawMessage `json:"path"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &obj); err != nil || len(obj.Errors) == 0 {
+		return false
+	}
+	if len(obj.Data) > 0 && string(obj.Data) != "null" {
+		return false
+	}
+	for _, e := range obj.Errors {
+		if len(e.Path) > 0 && string(e.Path) != "null" {
+			return false
+		}
+	}
+	return true
 }
 
 func hasErrors(body []byte) bool {

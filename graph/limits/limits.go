@@ -18,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Codes of refused operations.
@@ -197,33 +198,71 @@ func (e *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 	return resp
 }
 
-// measure walks a selection set, expanding fragments (a fragment spread
-// twice counts twice, as it executes twice).
+// measure walks a selection set, expanding fragments: a fragment spread
+// twice counts twice, as it executes twice. Each fragment's own shape is
+// computed once and reused, so a document of fragments that each spread the
+// previous one twice (a "fragment bomb") is measured in linear time even
+// though it would expand exponentially.
 func measure(set ast.SelectionSet, depth int, inPath map[string]bool, s *Shape) {
+	m := measurer{memo: map[string]Shape{}, inPath: inPath}
+	add(s, m.shape(set), depth)
+}
+
+type measurer struct {
+	memo   map[string]Shape // a fragment's shape relative to where it is spread
+	inPath map[string]bool
+}
+
+// add folds a sub-shape measured from depth 0 into s at depth.
+func add(s *Shape, sub Shape, depth int) {
+	s.Fields = satAdd(s.Fields, sub.Fields)
+	s.Aliases = satAdd(s.Aliases, sub.Aliases)
+	if sub.Depth > 0 && depth+sub.Depth > s.Depth {
+		s.Depth = depth + sub.Depth
+	}
+}
+
+// satAdd adds without overflowing: a bomb's expanded size only needs to be
+// "too big".
+func satAdd(a, b int) int {
+	if a > math.MaxInt32-b {
+		return math.MaxInt32
+	}
+	return a + b
+}
+
+func (m measurer) shape(set ast.SelectionSet) Shape {
+	var s Shape
 	for _, sel := range set {
 		switch f := sel.(type) {
 		case *ast.Field:
-			s.Fields++
+			s.Fields = satAdd(s.Fields, 1)
 			if f.Alias != "" && f.Alias != f.Name {
-				s.Aliases++
+				s.Aliases = satAdd(s.Aliases, 1)
 			}
-			if depth+1 > s.Depth {
-				s.Depth = depth + 1
+			if s.Depth < 1 {
+				s.Depth = 1
 			}
-			measure(f.SelectionSet, depth+1, inPath, s)
+			add(&s, m.shape(f.SelectionSet), 1)
 		case *ast.InlineFragment:
-			measure(f.SelectionSet, depth, inPath, s)
+			add(&s, m.shape(f.SelectionSet), 0)
 		case *ast.FragmentSpread:
 			// Validation rejects fragment cycles before this runs; the
 			// guard keeps the walk finite regardless.
-			if f.Definition == nil || inPath[f.Name] {
+			if f.Definition == nil || m.inPath[f.Name] {
 				continue
 			}
-			inPath[f.Name] = true
-			measure(f.Definition.SelectionSet, depth, inPath, s)
-			delete(inPath, f.Name)
+			sub, ok := m.memo[f.Name]
+			if !ok {
+				m.inPath[f.Name] = true
+				sub = m.shape(f.Definition.SelectionSet)
+				delete(m.inPath, f.Name)
+				m.memo[f.Name] = sub
+			}
+			add(&s, sub, 0)
 		}
 	}
+	return s
 }
 
 // rootFieldCounts counts the operation's root fields by name.
@@ -248,6 +287,78 @@ func rootFieldCounts(set ast.SelectionSet) map[string]int {
 	}
 	walk(set, map[string]bool{})
 	return counts
+}
+
+// Precheck parses a query document on its own and refuses it if it is too
+// big, before gqlgen's validation runs: one of the spec's validation rules
+// (overlapping fields) is quadratic in the number of fields, so a document
+// of a few thousand repeated fields would cost seconds of CPU to validate
+// even though every limit refuses it afterwards. Parsing and measuring are
+// linear. Documents that do not parse are left for gqlgen to report.
+func Precheck(query string, cfg Config, maxTokens int) *gqlerror.Error {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
+	if err != nil {
+		return nil
+	}
+	// Fragment definitions are not linked to spreads until validation.
+	byName := map[string]*ast.FragmentDefinition{}
+	for _, f := range doc.Fragments {
+		byName[f.Name] = f
+	}
+	link(doc, byName)
+	for _, op := range doc.Operations {
+		var s Shape
+		measure(op.SelectionSet, 0, map[string]bool{}, &s)
+		cost := &Cost{Limit: cfg.MaxCost, Shape: s}
+		switch {
+		case cfg.MaxDepth > 0 && s.Depth > cfg.MaxDepth:
+			return refuse(CodeDepth, cost, "operation is nested %d levels deep; the limit is %d", s.Depth, cfg.MaxDepth)
+		case cfg.MaxAliases > 0 && s.Aliases > cfg.MaxAliases:
+			return refuse(CodeAliases, cost, "operation uses %d aliases; the limit is %d", s.Aliases, cfg.MaxAliases)
+		case cfg.MaxFields > 0 && s.Fields > cfg.MaxFields:
+			return refuse(CodeFields, cost, "operation selects %d fields (fragments expanded); the limit is %d", s.Fields, cfg.MaxFields)
+		}
+	}
+	return nil
+}
+
+// link points fragment spreads at their definitions.
+func link(doc *ast.QueryDocument, byName map[string]*ast.FragmentDefinition) {
+	var walk func(ast.SelectionSet)
+	seen := map[*ast.FragmentDefinition]bool{}
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch f := sel.(type) {
+			case *ast.Field:
+				walk(f.SelectionSet)
+			case *ast.InlineFragment:
+				walk(f.SelectionSet)
+			case *ast.FragmentSpread:
+				f.Definition = byName[f.Name]
+				if d := f.Definition; d != nil && !seen[d] {
+					seen[d] = true
+					walk(d.SelectionSet)
+				}
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+}
+
+// IsMutation reports whether the operation a request would run (by name,
+// or the only one) is a mutation; false if the document does not parse.
+func IsMutation(query, operationName string, maxTokens int) bool {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
+	if err != nil {
+		return false
+	}
+	op := doc.Operations.ForName(operationName)
+	if op == nil && operationName == "" && len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	return op != nil && op.Operation == ast.Mutation
 }
 
 // String is for logs.

@@ -292,9 +292,9 @@ type UpdateCategoryInput struct {
 	// The category (a Category ID).
 	ID string `json:"id"`
 	// New name.
-	Name *string `json:"name,omitempty" validate:"omitempty,min=1,max=200"`
+	Name *string `json:"name,omitempty" validate:"omitnil,min=1,max=200"`
 	// New slug.
-	Slug *string `json:"slug,omitempty" validate:"omitempty,slug,max=200"`
+	Slug *string `json:"slug,omitempty" validate:"omitnil,slug,max=200"`
 }
 
 // Changes to a product; omitted fields keep their value. Staff only.
@@ -302,11 +302,11 @@ type UpdateProductInput struct {
 	// The product (a Product ID).
 	ID string `json:"id"`
 	// New slug.
-	Slug *string `json:"slug,omitempty" validate:"omitempty,slug,max=200"`
+	Slug *string `json:"slug,omitempty" validate:"omitnil,slug,max=200"`
 	// New title.
-	Title *string `json:"title,omitempty" validate:"omitempty,min=1,max=300"`
+	Title *string `json:"title,omitempty" validate:"omitnil,min=1,max=300"`
 	// New description.
-	Description *string `json:"description,omitempty" validate:"omitempty,max=20000"`
+	Description *string `json:"description,omitempty" validate:"omitnil,max=20000"`
 	// New status.
 	Status *product.Status `json:"status,omitempty"`
 	// New category (a Category ID).
@@ -318,13 +318,13 @@ type UpdateVariantInput struct {
 	// The variant (a Variant ID).
 	ID string `json:"id"`
 	// New SKU.
-	Sku *string `json:"sku,omitempty" validate:"omitempty,max=64"`
+	Sku *string `json:"sku,omitempty" validate:"omitnil,min=1,max=64"`
 	// New title.
-	Title *string `json:"title,omitempty" validate:"omitempty,min=1,max=200"`
+	Title *string `json:"title,omitempty" validate:"omitnil,min=1,max=200"`
 	// New price in minor units.
-	Price *int `json:"price,omitempty" validate:"omitempty,min=0,max=100000000"`
+	Price *int `json:"price,omitempty" validate:"omitnil,min=0,max=100000000"`
 	// New cost in minor units.
-	Cost *int `json:"cost,omitempty" validate:"omitempty,min=0,max=100000000"`
+	Cost *int `json:"cost,omitempty" validate:"omitnil,min=0,max=100000000"`
 }
 
 // Narrows a user list.

@@ -1,0 +1,288 @@
+package limits_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"math"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shopgraph/shopgraph/graph/limits"
+)
+
+// defaultRedisURL is used when TEST_REDIS_URL is unset. Like PostgreSQL,
+// an unreachable Redis fails the tests: CI must not go green by skipping
+// the shared-bucket half of the limiter.
+const defaultRedisURL = "redis://127.0.0.1:6379/0"
+
+// testRedis returns a client of the test Redis, closed when the test ends.
+func testRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	url := os.Getenv("TEST_REDIS_URL")
+	if url == "" {
+		url = defaultRedisURL
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("parse TEST_REDIS_URL %q: %v", url, err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): %v", url, err)
+	}
+	return rdb
+}
+
+// uniquePrefix is a key prefix no other test or run uses; its keys are
+// deleted when the test ends.
+func uniquePrefix(t *testing.T, rdb *redis.Client) string {
+	t.Helper()
+	buf := make([]byte, 6)
+	rand.Read(buf)
+	prefix := "shopgraph:test:limits:" + hex.EncodeToString(buf) + ":"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, err := rdb.Keys(ctx, prefix+"*").Result()
+		if err == nil && len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	})
+	return prefix
+}
+
+// backend makes a limiter following a rule.
+type backend struct {
+	name string
+	new  func(t *testing.T, rule limits.Rule) limits.Limiter
+}
+
+func backends() []backend {
+	return []backend{
+		{name: "Memory", new: func(t *testing.T, rule limits.Rule) limits.Limiter { return limits.NewMemory(rule) }},
+		{name: "Redis", new: func(t *testing.T, rule limits.Rule) limits.Limiter {
+			rdb := testRedis(t)
+			return limits.NewRedis(rdb, uniquePrefix(t, rdb), rule)
+		}},
+	}
+}
+
+// take calls l.Take and fails the test on an error.
+func take(t *testing.T, l limits.Limiter, key string, cost float64) limits.Decision {
+	t.Helper()
+	d, err := l.Take(context.Background(), key, cost)
+	if err != nil {
+		t.Fatalf("Take(%q, %v): got error %v, want nil", key, cost, err)
+	}
+	return d
+}
+
+// near reports whether got is within tolerance of want.
+func near(got, want, tolerance float64) bool { return math.Abs(got-want) <= tolerance }
+
+// slow drains so little during a test (a unit every 1000 s) that levels
+// can be compared with small tolerances.
+var slow = limits.Rule{Capacity: 10, PerSecond: 0.001}
+
+func TestBucket(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+
+			t.Run("AllowsUpToCapacity", func(t *testing.T) {
+				l := b.new(t, slow)
+				for i := 1; i <= 10; i++ {
+					d := take(t, l, "client", 1)
+					if !d.Allowed {
+						t.Fatalf("take %d of 10 with capacity 10: got refused %+v, want allowed", i, d)
+					}
+					if want := float64(10 - i); !near(d.Remaining, want, 0.05) {
+						t.Errorf("take %d: got remaining %v, want %v", i, d.Remaining, want)
+					}
+					if d.RetryAfter != 0 {
+						t.Errorf("take %d allowed: got RetryAfter %v, want 0", i, d.RetryAfter)
+					}
+				}
+			})
+
+			t.Run("RefusesBeyondCapacityWithRetryAfter", func(t *testing.T) {
+				l := b.new(t, slow)
+				for i := 0; i < 10; i++ {
+					take(t, l, "client", 1)
+				}
+				d := take(t, l, "client", 1)
+				if d.Allowed {
+					t.Fatalf("take 11 with capacity 10: got allowed %+v, want refused", d)
+				}
+				// One unit drains in 1000 s.
+				if d.RetryAfter < 990*time.Second || d.RetryAfter > 1000*time.Second {
+					t.Errorf("RetryAfter: got %v, want about 1000s (one unit at 0.001/s)", d.RetryAfter)
+				}
+				if !near(d.Remaining, 0, 0.05) {
+					t.Errorf("Remaining when full: got %v, want 0", d.Remaining)
+				}
+			})
+
+			t.Run("RefusalConsumesNothing", func(t *testing.T) {
+				l := b.new(t, slow)
+				if d := take(t, l, "client", 8); !d.Allowed {
+					t.Fatalf("take 8 of 10: got refused %+v", d)
+				}
+				d := take(t, l, "client", 5)
+				if d.Allowed {
+					t.Fatalf("take 5 with 2 left: got allowed %+v, want refused", d)
+				}
+				if !near(d.Remaining, 2, 0.05) {
+					t.Errorf("refused take: got remaining %v, want 2 (room before it)", d.Remaining)
+				}
+				if d := take(t, l, "client", 2); !d.Allowed {
+					t.Errorf("take 2 with 2 left after a refusal: got refused %+v, want allowed (refusals must not pour anything in)", d)
+				}
+			})
+
+			t.Run("CostOverCapacityRefused", func(t *testing.T) {
+				l := b.new(t, slow)
+				if d := take(t, l, "client", 11); d.Allowed || d.RetryAfter <= 0 {
+					t.Errorf("take 11 from an empty bucket of 10: got %+v, want refused with RetryAfter > 0", d)
+				}
+			})
+
+			t.Run("KeysAreSeparateBuckets", func(t *testing.T) {
+				l := b.new(t, slow)
+				take(t, l, "a", 10)
+				if d := take(t, l, "a", 1); d.Allowed {
+					t.Fatalf("take from full bucket a: got allowed, want refused")
+				}
+				if d := take(t, l, "b", 10); !d.Allowed {
+					t.Errorf("take 10 from bucket b while a is full: got refused %+v, want allowed", d)
+				}
+			})
+
+			t.Run("RefillsOverTime", func(t *testing.T) {
+				// 5 units draining at 20/s: one unit every 50 ms, empty in 250 ms.
+				l := b.new(t, limits.Rule{Capacity: 5, PerSecond: 20})
+				if d := take(t, l, "client", 5); !d.Allowed {
+					t.Fatalf("take 5 of 5: got refused %+v", d)
+				}
+				d := take(t, l, "client", 1)
+				if d.Allowed {
+					t.Fatalf("take 1 from a full bucket: got allowed %+v, want refused", d)
+				}
+				if d.RetryAfter <= 0 || d.RetryAfter > 50*time.Millisecond {
+					t.Fatalf("RetryAfter: got %v, want in (0, 50ms] (one unit at 20/s)", d.RetryAfter)
+				}
+				time.Sleep(d.RetryAfter + 20*time.Millisecond)
+				if d := take(t, l, "client", 1); !d.Allowed {
+					t.Errorf("take 1 after waiting RetryAfter: got refused %+v, want allowed", d)
+				}
+				time.Sleep(300 * time.Millisecond)
+				d = take(t, l, "client", 5)
+				if !d.Allowed {
+					t.Errorf("take 5 after the bucket drained: got refused %+v, want allowed", d)
+				}
+				if !near(d.Remaining, 0, 0.5) {
+					t.Errorf("remaining after taking a drained bucket's capacity: got %v, want about 0", d.Remaining)
+				}
+			})
+
+			t.Run("ConcurrentTakesNeverOverfill", func(t *testing.T) {
+				l := b.new(t, limits.Rule{Capacity: 50, PerSecond: 0.001})
+				var (
+					wg      sync.WaitGroup
+					mu      sync.Mutex
+					allowed int
+				)
+				for range 200 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						d, err := l.Take(context.Background(), "client", 1)
+						if err != nil {
+							t.Errorf("Take: %v", err)
+							return
+						}
+						if d.Allowed {
+							mu.Lock()
+							allowed++
+							mu.Unlock()
+						}
+					}()
+				}
+				wg.Wait()
+				if allowed != 50 {
+					t.Errorf("200 concurrent takes of 1 with capacity 50: got %d allowed, want 50", allowed)
+				}
+			})
+		})
+	}
+}
+
+// Two Redis limiters with their own connections are two server instances:
+// with one prefix they draw on one bucket, so a client cannot multiply its
+// budget by spreading requests over instances.
+func TestRedisInstancesShareBuckets(t *testing.T) {
+	t.Parallel()
+	rdb := testRedis(t)
+	prefix := uniquePrefix(t, rdb)
+	a := limits.NewRedis(testRedis(t), prefix, slow)
+	b := limits.NewRedis(testRedis(t), prefix, slow)
+
+	for i := 1; i <= 10; i++ {
+		l, name := a, "a"
+		if i%2 == 0 {
+			l, name = b, "b"
+		}
+		d := take(t, l, "client", 1)
+		if !d.Allowed {
+			t.Fatalf("take %d (instance %s) of 10 with capacity 10: got refused %+v", i, name, d)
+		}
+		if want := float64(10 - i); !near(d.Remaining, want, 0.05) {
+			t.Errorf("take %d (instance %s): got remaining %v, want %v (one bucket for both)", i, name, d.Remaining, want)
+		}
+	}
+	for name, l := range map[string]limits.Limiter{"a": a, "b": b} {
+		if d := take(t, l, "client", 1); d.Allowed {
+			t.Errorf("take 11 on instance %s: got allowed, want refused (the shared bucket is full)", name)
+		}
+	}
+
+	t.Run("OtherPrefixIsOtherBucket", func(t *testing.T) {
+		c := limits.NewRedis(testRedis(t), uniquePrefix(t, rdb), slow)
+		if d := take(t, c, "client", 10); !d.Allowed {
+			t.Errorf("take 10 under another prefix: got refused %+v, want allowed", d)
+		}
+	})
+}
+
+// Buckets expire once drained, so idle clients leave nothing in Redis.
+func TestRedisBucketExpires(t *testing.T) {
+	t.Parallel()
+	rdb := testRedis(t)
+	prefix := uniquePrefix(t, rdb)
+	l := limits.NewRedis(rdb, prefix, limits.Rule{Capacity: 10, PerSecond: 5})
+	take(t, l, "client", 5) // drains in 1 s
+	ttl, err := rdb.PTTL(context.Background(), prefix+"client").Result()
+	if err != nil {
+		t.Fatalf("PTTL: %v", err)
+	}
+	if ttl <= 0 || ttl > 2*time.Second+100*time.Millisecond {
+		t.Errorf("TTL of a bucket that drains in 1s: got %v, want in (0, 2s]", ttl)
+	}
+}
+
+func TestRedisUnreachableIsAnError(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: time.Second})
+	defer rdb.Close()
+	l := limits.NewRedis(rdb, "shopgraph:test:down:", slow)
+	if d, err := l.Take(context.Background(), "client", 1); err == nil {
+		t.Errorf("Take with Redis down: got %+v and nil error, want an error (the extension then lets the request through)", d)
+	}
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A client that sends its headers a byte at a time (slowloris) holds a
+// connection and a goroutine; READ_HEADER_TIMEOUT cuts it off, and other
+// clients are served meanwhile.
+func TestSlowHeadersCutOff(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{"DATA_DIR": t.TempDir(), "READ_HEADER_TIMEOUT": "300ms"})
+
+	conn, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatalf("dial %s: %v", s.addr, err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		head := "GET /healthz HTTP/1.1\r\nHost: " + s.addr + "\r\nX-Slow: " + strings.Repeat("a", 200)
+		for i := range len(head) {
+			if _, err := conn.Write([]byte{head[i]}); err != nil {
+				return // closed by the server
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+
+	t.Run("OthersServedMeanwhile", func(t *testing.T) {
+		if res := s.get(t, "/healthz", nil); res.StatusCode != http.StatusOK {
+			t.Errorf("GET /healthz beside a slow client: got %d, want 200", res.StatusCode)
+		}
+		var data productsData
+		s.query(t, `{ products(first: 1) { totalCount } }`, &data)
+		if data.Products.TotalCount <= 0 {
+			t.Errorf("products totalCount beside a slow client: got %d, want > 0", data.Products.TotalCount)
+		}
+	})
+
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, err := io.ReadAll(conn) // returns once the server closes the connection
+	elapsed := time.Since(start)
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		t.Fatalf("slow client's connection: still open after 5s, want it closed after READ_HEADER_TIMEOUT=300ms")
+	}
+	if elapsed > 2*time.Second {
+		t.Errorf("slow client's connection closed after %v, want within 2s of READ_HEADER_TIMEOUT=300ms", elapsed.Round(time.Millisecond))
+	}
+	if strings.Contains(string(got), " 200 ") {
+		t.Errorf("slow client: got %q, want no response to an unfinished request", got)
+	}
+}
+
+// testRedisURL is TEST_REDIS_URL, default redis://127.0.0.1:6379/0. An
+// unreachable Redis fails the test rather than skipping it.
+func testRedisURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("TEST_REDIS_URL")
+	if u == "" {
+		u = "redis://127.0.0.1:6379/0"
+	}
+	opt, err := redis.ParseURL(u)
+	if err != nil {
+		t.Fatalf("parse TEST_REDIS_URL %q: %v", u, err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): %v", u, err)
+	}
+	return u
+}
+
+// graphQLReply is a decoded GraphQL response.
+type graphQLReply struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message string `json:"message"`
+	} `json:"errors"`
+	Extensions struct {
+		Cost struct {
+			Budget *struct {
+				Remaining float64 `json:"remaining"`
+			} `json:"budget"`
+		} `json:"cost"`
+	} `json:"extensions"`
+}
+
+func decodeReply(t *testing.T, res response) graphQLReply {
+	t.Helper()
+	var g graphQLReply
+	if err := json.Unmarshal([]byte(res.Body), &g); err != nil {
+		t.Fatalf("got status %d and invalid JSON %q: %v", res.StatusCode, res.Body, err)
+	}
+	return g
+}
+
+// postPayload POSTs a JSON payload to /graphql.
+func postPayload(t *testing.T, s *server, payload any) graphQLReply {
+	t.Helper()
+	body, err := json.Marshal(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+s.addr+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return decodeReply(t, s.do(t, req))
+}
+
+func persisted(hash string) map[string]any {
+	return map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}
+}
+
+// With REDIS_URL, instances share persisted queries and rate-limit buckets:
+// a query registered through one is known to the other, and both charge
+// one budget.
+func TestRedisSharedAcrossInstances(t *testing.T) {
+	t.Parallel()
+	redisURL := testRedisURL(t)
+	vars := func() map[string]string {
+		return map[string]string{
+			"DATA_DIR":  t.TempDir(),
+			"REDIS_URL": redisURL,
+			// A budget that cannot run out nor visibly refill during the
+			// test, so remaining budgets can be compared.
+			"RATE_LIMIT_CAPACITY":   "1000000000",
+			"RATE_LIMIT_PER_SECOND": "0.001",
+		}
+	}
+	a := startServer(t, vars())
+	b := startServer(t, vars())
+
+	nonce := make([]byte, 8)
+	rand.Read(nonce)
+	query := "# " + hex.EncodeToString(nonce) + "\n{ products(first: 2) { totalCount } }"
+	sum := sha256.Sum256([]byte(query))
+	hash := hex.EncodeToString(sum[:])
+	t.Cleanup(func() {
+		opt, _ := redis.ParseURL(redisURL)
+		rdb := redis.NewClient(opt)
+		defer rdb.Close()
+		rdb.Del(context.Background(), "shopgraph:apq:"+hash)
+	})
+
+	t.Run("PersistedQueryShared", func(t *testing.T) {
+		if g := postPayload(t, b, map[string]any{"extensions": persisted(hash)}); len(g.Errors) != 1 || g.Errors[0].Message != "PersistedQueryNotFound" {
+			t.Fatalf("hash on the second server before registering: got %+v, want PersistedQueryNotFound", g)
+		}
+		registered := postPayload(t, a, map[string]any{"query": query, "extensions": persisted(hash)})
+		if len(registered.Errors) > 0 || len(registered.Data) == 0 {
+			t.Fatalf("register on the first server: got %+v, want data", registered)
+		}
+		ext, _ := json.Marshal(persisted(hash))
+		res := b.get(t, "/graphql?"+url.Values{"extensions": {string(ext)}}.Encode(), nil)
+		got := decodeReply(t, res)
+		if res.StatusCode != http.StatusOK || len(got.Errors) > 0 {
+			t.Fatalf("GET by hash on the second server: got %d %s, want data", res.StatusCode, res.Body)
+		}
+		if string(got.Data) != string(registered.Data) {
+			t.Errorf("data by hash on the second server: got %s, want %s", got.Data, registered.Data)
+		}
+	})
+
+	t.Run("BudgetShared", func(t *testing.T) {
+		const q = `{ products(first: 2) { totalCount } }`
+		first := postPayload(t, a, map[string]any{"query": q})
+		second := postPayload(t, b, map[string]any{"query": q})
+		if first.Extensions.Cost.Budget == nil || second.Extensions.Cost.Budget == nil {
+			t.Fatalf("extensions.cost.budget: got %+v and %+v, want both reported", first.Extensions, second.Extensions)
+		}
+		ra, rb := first.Extensions.Cost.Budget.Remaining, second.Extensions.Cost.Budget.Remaining
+		if rb >= ra {
+			t.Errorf("remaining budget: got %v on the first server, then %v on the second, want the second lower (one shared bucket)", ra, rb)
+		}
+	})
+	a.stop(t)
+	b.stop(t)
+}
+
+func TestRedisUnreachableStopsStartup(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": freeAddr(t), "REDIS_URL": "redis://127.0.0.1:1/0"}
+	out, err := runCommand(t, vars, "server")
+	if err == nil || !strings.Contains(err.Error(), "redis") {
+		t.Errorf("start with an unreachable REDIS_URL: got error %v, want one naming redis; output:\n%s", err, out)
+	}
+}
