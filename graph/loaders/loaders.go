@@ -74,6 +74,9 @@ func New(ctx context.Context, client *ent.Client, cfg Config) *Loaders {
 		cfg.MaxBatch = DefaultConfig.MaxBatch
 	}
 	f := fetcher{client: client}
+	// Loaders keyed by product are only ever asked about products the
+	// viewer has already been allowed to see.
+	children := privacy.ForVisibleProducts(ctx)
 	return &Loaders{
 		productByID:   newLoader(ctx, cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
 		categoryByID:  newLoader(ctx, cfg, byID(f.categories, func(c *ent.Category) int { return c.ID })),
@@ -86,16 +89,16 @@ func New(ctx context.Context, client *ent.Client, cfg Config) *Loaders {
 		lineVariantByID: newLoader(privacy.WithOrderHistory(ctx), cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
 		lineProductByID: newLoader(privacy.WithOrderHistory(ctx), cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
 
-		variantsByProduct:   newLoader(ctx, cfg, groupBy(f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID })),
+		variantsByProduct:   newLoader(children, cfg, groupBy(f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID })),
 		childrenByCategory:  newLoader(ctx, cfg, groupBy(f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID })),
 		ancestorsByCategory: newLoader(ctx, cfg, groupBy(f.ancestorsOfCategories, startID)),
 		linesByOrder:        newLoader(ctx, cfg, groupBy(f.linesOfOrders, func(l *ent.OrderLine) int { return l.OrderID })),
 
-		reviewStats:  newLoader(ctx, cfg, aggregate(f.reviewStats)),
-		variantStats: newLoader(ctx, cfg, aggregate(f.variantStats)),
+		reviewStats:  newLoader(children, cfg, aggregate(f.reviewStats)),
+		variantStats: newLoader(children, cfg, aggregate(f.variantStats)),
 		orderTotal:   newLoader(ctx, cfg, aggregate(f.orderTotals)),
 
-		reviewsByProduct:     newLoader(ctx, cfg, paged(f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID })),
+		reviewsByProduct:     newLoader(children, cfg, paged(f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID })),
 		reviewsByAuthor:      newLoader(ctx, cfg, paged(f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID })),
 		reviewCountByAuthor:  newLoader(ctx, cfg, counted(f.reviewCountsByAuthor)),
 		ordersByCustomer:     newLoader(ctx, cfg, paged(f.orderPages, func(o *ent.Order) int { return o.CustomerID })),

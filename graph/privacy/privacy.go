@@ -32,7 +32,25 @@ import (
 	"github.com/shopgraph/shopgraph/graph/auth"
 )
 
-type historyKey struct{}
+type (
+	historyKey        struct{}
+	visibleParentsKey struct{}
+)
+
+// ForVisibleProducts marks a context used only to load the children
+// (variants, reviews) and aggregates of products the viewer already sees:
+// their product's status was checked when the product was loaded, and
+// checking it again per child row costs a join against the whole products
+// table (measured: 82 ms instead of 3 ms for the reviews of 100 products at
+// 250,000 products).
+func ForVisibleProducts(ctx context.Context) context.Context {
+	return context.WithValue(ctx, visibleParentsKey{}, true)
+}
+
+func childrenOfVisible(ctx context.Context) bool {
+	v, _ := ctx.Value(visibleParentsKey{}).(bool)
+	return v
+}
 
 // WithOrderHistory marks a context used only to load the variants and
 // products of order lines the viewer is already allowed to see: product
@@ -60,13 +78,13 @@ func Install(client *ent.Client) {
 		return nil
 	}))
 	client.Variant.Intercept(intercept.TraverseVariant(func(ctx context.Context, q *ent.VariantQuery) error {
-		if !catalogOpen(ctx) {
+		if !catalogOpen(ctx) && !childrenOfVisible(ctx) {
 			q.Where(variant.HasProductWith(product.StatusEQ(product.StatusACTIVE)))
 		}
 		return nil
 	}))
 	client.Review.Intercept(intercept.TraverseReview(func(ctx context.Context, q *ent.ReviewQuery) error {
-		if !auth.FromContext(ctx).Staff() {
+		if !auth.FromContext(ctx).Staff() && !childrenOfVisible(ctx) {
 			q.Where(review.HasProductWith(product.StatusEQ(product.StatusACTIVE)))
 		}
 		return nil
