@@ -243,14 +243,16 @@ func findOrder(ctx context.Context, tx *ent.Tx, gid string) (*ent.Order, error) 
 	return o, notFoundOr(err, "input.id", "order")
 }
 
-func (r *Resolver) setOrderStatus(ctx context.Context, gid string, to order.Status) (*model.OrderPayload, error) {
+// changeOrder runs change on an order the viewer may see, in one
+// transaction, and returns the order as it is afterwards.
+func (r *Resolver) changeOrder(ctx context.Context, gid string, change func(tx *ent.Tx, o *ent.Order) error) (*model.OrderPayload, error) {
 	var o *ent.Order
 	err := r.inTx(ctx, func(tx *ent.Tx) error {
 		var err error
 		if o, err = findOrder(ctx, tx, gid); err != nil {
 			return err
 		}
-		if err := moveOrder(ctx, tx, o, to, transitions[to]); err != nil {
+		if err := change(tx, o); err != nil {
 			return err
 		}
 		o, err = tx.Order.Get(ctx, o.ID)
@@ -262,16 +264,17 @@ func (r *Resolver) setOrderStatus(ctx context.Context, gid string, to order.Stat
 	return &model.OrderPayload{Order: o}, nil
 }
 
+func (r *Resolver) setOrderStatus(ctx context.Context, gid string, to order.Status) (*model.OrderPayload, error) {
+	return r.changeOrder(ctx, gid, func(tx *ent.Tx, o *ent.Order) error {
+		return moveOrder(ctx, tx, o, to, transitions[to])
+	})
+}
+
 // cancelOrder cancels and returns the order's stock. Its customer may
 // cancel while it is PENDING; staff also once it is PAID.
 func (r *Resolver) cancelOrder(ctx context.Context, gid string) (*model.OrderPayload, error) {
 	v := auth.FromContext(ctx)
-	var o *ent.Order
-	err := r.inTx(ctx, func(tx *ent.Tx) error {
-		var err error
-		if o, err = findOrder(ctx, tx, gid); err != nil {
-			return err
-		}
+	return r.changeOrder(ctx, gid, func(tx *ent.Tx, o *ent.Order) error {
 		from := transitions[order.StatusCANCELLED]
 		if !v.Staff() {
 			if o.Status == order.StatusPAID {
@@ -282,16 +285,8 @@ func (r *Resolver) cancelOrder(ctx context.Context, gid string) (*model.OrderPay
 		if err := moveOrder(ctx, tx, o, order.StatusCANCELLED, from); err != nil {
 			return err
 		}
-		if err := r.restock(ctx, tx, o, v.ID); err != nil {
-			return err
-		}
-		o, err = tx.Order.Get(ctx, o.ID)
-		return err
+		return r.restock(ctx, tx, o, v.ID)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &model.OrderPayload{Order: o}, nil
 }
 
 // restock returns a cancelled order's units to stock in one UPDATE, and

@@ -80,6 +80,24 @@ var ordersStatements = []string{
 // a wrong answer); the shape property under test does not depend on them.
 var testLoaders = loaders.Config{Wait: 10 * time.Millisecond, MaxWait: 5 * time.Second}
 
+// buildCatalog makes 10 or 1,000 products under 10 root categories.
+func buildCatalog(t *testing.T, e *env, small bool) {
+	if small {
+		catalog(t, e.store.Client, 10, 1)
+	} else {
+		catalog(t, e.store.Client, 10, 100)
+	}
+}
+
+// catalogRows counts the products a catalogQuery response holds.
+func catalogRows(data map[string]any) int {
+	n := 0
+	for _, c := range data["categories"].([]any) {
+		n += len(c.(map[string]any)["products"].(map[string]any)["edges"].([]any))
+	}
+	return n
+}
+
 func TestStatementsDoNotGrowWithRows(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		for _, tc := range []struct {
@@ -91,43 +109,19 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 			rowsPath func(data map[string]any) int
 		}{
 			{
-				name:  "CatalogQueryAnonymous",
-				query: catalogQuery,
-				want:  catalogStatements,
-				build: func(t *testing.T, e *env, small bool) {
-					if small {
-						catalog(t, e.store.Client, 10, 1) // 10 products
-					} else {
-						catalog(t, e.store.Client, 10, 100) // 1,000 products
-					}
-				},
-				rowsPath: func(data map[string]any) int {
-					n := 0
-					for _, c := range data["categories"].([]any) {
-						n += len(c.(map[string]any)["products"].(map[string]any)["edges"].([]any))
-					}
-					return n
-				},
+				name:     "CatalogQueryAnonymous",
+				query:    catalogQuery,
+				want:     catalogStatements,
+				build:    buildCatalog,
+				rowsPath: catalogRows,
 			},
 			{
-				name:  "CatalogQueryAsStaff",
-				query: catalogQuery,
-				staff: true,
-				want:  append([]string{"viewer of the access token"}, catalogStatements...),
-				build: func(t *testing.T, e *env, small bool) {
-					if small {
-						catalog(t, e.store.Client, 10, 1) // 10 products
-					} else {
-						catalog(t, e.store.Client, 10, 100) // 1,000 products
-					}
-				},
-				rowsPath: func(data map[string]any) int {
-					n := 0
-					for _, c := range data["categories"].([]any) {
-						n += len(c.(map[string]any)["products"].(map[string]any)["edges"].([]any))
-					}
-					return n
-				},
+				name:     "CatalogQueryAsStaff",
+				query:    catalogQuery,
+				staff:    true,
+				want:     append([]string{"viewer of the access token"}, catalogStatements...),
+				build:    buildCatalog,
+				rowsPath: catalogRows,
 			},
 			{
 				name:  "OrdersQueryAsStaff",
