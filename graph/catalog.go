@@ -161,7 +161,8 @@ func (r *Resolver) createVariant(ctx context.Context, in model.CreateVariantInpu
 			return err
 		}
 		if in.Stock > 0 {
-			if err := recordMovement(ctx, tx, v.ID, in.Stock, "initial stock", nil); err != nil {
+			actor := auth.FromContext(ctx).ID
+			if err := recordMovement(ctx, tx, v.ID, in.Stock, "initial stock", &actor); err != nil {
 				return err
 			}
 		}
