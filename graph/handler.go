@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -72,7 +73,6 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 		client:   client,
 		dialect:  opts.Dialect,
 		tokens:   tokens,
-		logger:   logger,
 		validate: newValidator(),
 		currency: opts.Currency,
 		loaders:  opts.Loaders,
@@ -188,7 +188,7 @@ func clientIP(ctx context.Context) string {
 // the client's address.
 func identity(ctx context.Context) string {
 	if v := auth.FromContext(ctx); !v.Anonymous() {
-		return "user:" + itoa(v.ID)
+		return "user:" + strconv.Itoa(v.ID)
 	}
 	return "ip:" + clientIP(ctx)
 }

@@ -1,14 +1,8 @@
 package graph
 
-import (
-	"strconv"
-
-	"github.com/shopgraph/shopgraph/graph/model"
-)
+import "github.com/shopgraph/shopgraph/graph/model"
 
 // money wraps an amount in minor units with the store's currency.
 func (r *Resolver) money(amount int64) *model.Money {
 	return &model.Money{Amount: int(amount), CurrencyCode: r.currency}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

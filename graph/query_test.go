@@ -132,14 +132,6 @@ func (c connJSON[N]) nodes() []N {
 	return out
 }
 
-func (c connJSON[N]) cursors() []string {
-	out := make([]string, len(c.Edges))
-	for i, e := range c.Edges {
-		out[i] = e.Cursor
-	}
-	return out
-}
-
 // ids returns the node IDs of a connection of refs, in order.
 func nodeIDs(c connJSON[refJSON]) []string {
 	out := make([]string, len(c.Edges))

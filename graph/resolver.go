@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"log/slog"
-
 	"github.com/go-playground/validator/v10"
 
 	"github.com/shopgraph/shopgraph/ent"
@@ -16,7 +14,6 @@ type Resolver struct {
 	client   *ent.Client
 	dialect  string
 	tokens   *auth.Tokens
-	logger   *slog.Logger
 	validate *validator.Validate
 	currency string
 	loaders  loaders.Config

@@ -40,37 +40,6 @@ func (c config) sqlitePath() string { return filepath.Join(c.DataDir, "shopgraph
 
 func (c config) production() bool { return c.Env == "production" }
 
-// envVars documents every variable; the README's table mirrors it.
-var envVars = []struct{ name, def, help string }{
-	{"APP_ENV", "development", "development or production; production turns off demo seeding and the playground"},
-	{"ADDR", ":8080", "listen address"},
-	{"DATABASE_URL", "", "postgres:// URL; unset uses the embedded SQLite file in DATA_DIR"},
-	{"DATA_DIR", "./data", "folder of the embedded SQLite database"},
-	{"DB_MAX_CONNS", "10", "connection pool cap"},
-	{"LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"LOG_FORMAT", "json", "json or text"},
-	{"CURRENCY", "USD", "ISO 4217 code of all prices"},
-	{"AUTO_SEED", "true in development", "seed demo data into an empty database at start"},
-	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on SIGTERM"},
-	{"LOADER_WAIT", "2ms", "idle gap that closes a dataloader batch (once per nesting level)"},
-	{"JWT_SECRET", "random per process in development", "key that signs access tokens, at least 32 bytes; required in production"},
-	{"TOKEN_TTL", "1h", "lifetime of an access token"},
-	{"MAX_COST", "20000", "largest operation cost (lists count their page size)"},
-	{"MAX_DEPTH", "15", "deepest field nesting"},
-	{"MAX_ALIASES", "50", "most aliased fields in an operation"},
-	{"MAX_FIELDS", "1000", "most field selections, fragments expanded"},
-	{"MAX_TOKENS", "10000", "most lexer tokens in a query document"},
-	{"MAX_BODY_BYTES", "1048576", "largest request body (413 beyond)"},
-	{"REQUEST_TIMEOUT", "15s", "deadline of each request's work"},
-	{"READ_HEADER_TIMEOUT", "5s", "time a client has to send its request headers"},
-	{"RATE_LIMIT_CAPACITY", "60000", "cost budget (leaky bucket) per user or client IP"},
-	{"RATE_LIMIT_PER_SECOND", "2000", "cost the budget regains per second"},
-	{"SIGNIN_PER_MINUTE", "10", "signIn attempts per client IP per minute"},
-	{"CHECKOUT_PER_MINUTE", "30", "placeOrder calls per user per minute"},
-	{"REDIS_URL", "", "redis:// URL: share rate-limit buckets and persisted queries across instances"},
-	{"CORS_ALLOWED_ORIGINS", "", "comma-separated origins allowed to call the API from browsers"},
-}
-
 func loadConfig(getenv func(string) string) (config, error) {
 	get := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {

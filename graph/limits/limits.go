@@ -9,7 +9,6 @@ package limits
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math"
 	"time"
@@ -360,6 +359,3 @@ func IsMutation(query, operationName string, maxTokens int) bool {
 	}
 	return op != nil && op.Operation == ast.Mutation
 }
-
-// String is for logs.
-func (c *Cost) String() string { return fmt.Sprintf("cost %d/%d %+v", c.Requested, c.Limit, c.Shape) }
