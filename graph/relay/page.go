@@ -163,20 +163,25 @@ func (p Page) bounds(s *sql.Selector) {
 // for last/before.
 func (p Page) scanDesc() bool { return p.Order.Desc != p.Backward }
 
-func (p Page) orderTerms(s *sql.Selector) []string {
-	col, id := s.C(p.Order.Column), s.C("id")
+// orderTerms is the scan order: the sort column, then id, both in the scan
+// direction. qualify names a column where the terms are used (a table's
+// C method, or the identity for an unqualified compound select).
+func (p Page) orderTerms(qualify func(string) string) []string {
+	dir := sql.Asc
 	if p.scanDesc() {
-		return []string{sql.Desc(col), sql.Desc(id)}
+		dir = sql.Desc
 	}
-	return []string{sql.Asc(col), sql.Asc(id)}
+	return []string{dir(qualify(p.Order.Column)), dir(qualify("id"))}
 }
+
+func unqualified(column string) string { return column }
 
 // Apply restricts a top-level query to the page: keyset bounds, order, and
 // one row more than the limit to learn whether another page follows. Use it
 // as an ent query modifier.
 func (p Page) Apply(s *sql.Selector) {
 	p.bounds(s)
-	s.OrderBy(p.orderTerms(s)...).Limit(p.Limit + 1)
+	s.OrderBy(p.orderTerms(s.C)...).Limit(p.Limit + 1)
 }
 
 // Window restricts a query over many parents to the page of each parent in
@@ -188,10 +193,7 @@ func (p Page) Window(partition string) func(*sql.Selector) {
 		p.bounds(s)
 		d := sql.Dialect(s.Dialect())
 		inner := d.Table("src_query")
-		terms := []string{sql.Asc(inner.C(p.Order.Column)), sql.Asc(inner.C("id"))}
-		if p.scanDesc() {
-			terms = []string{sql.Desc(inner.C(p.Order.Column)), sql.Desc(inner.C("id"))}
-		}
+		terms := p.orderTerms(inner.C)
 		// A shallow copy, not s.Clone(): Clone drops WITH prefixes of joined
 		// subqueries, and s itself is replaced below.
 		src := *s
@@ -292,10 +294,6 @@ func (p Page) Union(parents []int, partition string, restrict func(s *sql.Select
 				union.UnionAll(branch)
 			}
 		}
-		col, id := sql.Asc(p.Order.Column), sql.Asc("id")
-		if p.scanDesc() {
-			col, id = sql.Desc(p.Order.Column), sql.Desc("id")
-		}
-		*s = *union.OrderBy(sql.Asc(partition), col, id)
+		*s = *union.OrderBy(append([]string{sql.Asc(partition)}, p.orderTerms(unqualified)...)...)
 	}
 }
