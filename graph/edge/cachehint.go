@@ -133,3 +133,33 @@ func hintOf(ds ast.DirectiveList) (int, Scope, bool) {
 	}
 	return age, scope, hasAge || scope == ScopePrivate
 }
+
+// Outcome is a gqlgen extension that tells the HTTP layer how a request
+// ended, so it need not parse the response body to find out: whether the
+// operation was executed (a request error has no data at all) and whether
+// the response carries errors.
+type Outcome struct{}
+
+var (
+	_ graphql.HandlerExtension    = Outcome{}
+	_ graphql.ResponseInterceptor = Outcome{}
+)
+
+// ExtensionName names the extension in gqlgen's stats.
+func (Outcome) ExtensionName() string { return "Outcome" }
+
+// Validate accepts any schema.
+func (Outcome) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse records the outcome in the request's State.
+func (Outcome) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if s := StateFrom(ctx); s != nil && resp != nil {
+		s.mu.Lock()
+		s.answered = true
+		s.executed = resp.Data != nil
+		s.failed = len(resp.Errors) > 0
+		s.mu.Unlock()
+	}
+	return resp
+}

@@ -35,6 +35,9 @@ type State struct {
 	retryAfter time.Duration // > 0: answer 429
 	hint       *Hint         // the operation's cache policy, if computed
 	persist    []func()      // persisted-query registrations awaiting validation
+	answered   bool          // the GraphQL layer produced the response
+	executed   bool          // ... by executing the operation (it has data)
+	failed     bool          // ... and the response has errors
 }
 
 type stateKey struct{}
@@ -230,6 +233,8 @@ func finish(w http.ResponseWriter, r *http.Request, buf *bufferedWriter, state *
 	media, _, _ := mime.ParseMediaType(buf.header.Get("Content-Type"))
 	state.mu.Lock()
 	retry, hint := state.retryAfter, state.hint
+	requestError := state.answered && !state.executed && state.failed
+	failed := state.failed
 	state.mu.Unlock()
 
 	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) || len(bytes.TrimSpace(body)) == 0 && status == http.StatusOK {
@@ -248,14 +253,14 @@ func finish(w http.ResponseWriter, r *http.Request, buf *bufferedWriter, state *
 		status = http.StatusOK
 	case media == mediaResponse && status >= 400:
 		body = withoutData(body)
-	case media == mediaResponse && status == http.StatusOK && isRequestError(body):
+	case media == mediaResponse && status == http.StatusOK && requestError:
 		// Refused before execution (our limits): a request error, so 4xx
 		// and no data, as for gqlgen's own parse and validation errors.
 		status, body = http.StatusBadRequest, withoutData(body)
 	}
 
 	w.Header().Add("Vary", "Authorization")
-	cacheable := r.Method == http.MethodGet && status == http.StatusOK && hint != nil && hint.MaxAge > 0 && !hasErrors(body)
+	cacheable := r.Method == http.MethodGet && status == http.StatusOK && hint != nil && hint.MaxAge > 0 && !failed
 	switch {
 	case cacheable && !signedIn && hint.Scope == ScopePublic:
 		w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", hint.MaxAge))
@@ -303,37 +308,4 @@ func withoutData(body []byte) []byte {
 		return body
 	}
 	return out
-}
-
-// isRequestError reports a response whose data is null and whose errors
-// have no path: nothing was executed.
-func isRequestError(body []byte) bool {
-	var obj struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []struct {
-			Path json.RawMessage `json:"path"`
-		} `json:"errors"`
-	}
-	if err := json.Unmarshal(body, &obj); err != nil || len(obj.Errors) == 0 {
-		return false
-	}
-	if len(obj.Data) > 0 && string(obj.Data) != "null" {
-		return false
-	}
-	for _, e := range obj.Errors {
-		if len(e.Path) > 0 && string(e.Path) != "null" {
-			return false
-		}
-	}
-	return true
-}
-
-func hasErrors(body []byte) bool {
-	var obj struct {
-		Errors json.RawMessage `json:"errors"`
-	}
-	if err := json.Unmarshal(body, &obj); err != nil {
-		return true
-	}
-	return len(obj.Errors) > 0 && string(obj.Errors) != "null"
 }
