@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
 	"log/slog"
 	"net"
 	"net/http"
@@ -98,6 +99,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	lim.Logger = logger
 	srv.Use(limits.New(lim))
 	srv.Use(&edge.CacheHints{})
+	srv.Use(edge.Outcome{})
 	srv.Use(edge.CommitPersisted{}) // last: only what passed everything is kept
 
 	srv.SetErrorPresenter(presentErrors(logger, opts.Production))
@@ -124,7 +126,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	h = withClientIP(h)
 	h = edge.Guard(edge.GuardOptions{
 		MaxBodyBytes: opts.MaxBodyBytes,
-		Precheck:     func(q string) *gqlerror.Error { return limits.Precheck(q, lim, opts.MaxTokens) },
+		Precheck:     precheck(lim, opts.MaxTokens),
 		IsMutation:   func(q, op string) bool { return limits.IsMutation(q, op, opts.MaxTokens) },
 	})(h)
 	// No origins configured: no CORS headers at all (rs/cors would read an
@@ -152,6 +154,25 @@ func newConfig(r *Resolver) Config {
 			HasRole:     directive.HasRole,
 			OwnerOrRole: directive.OwnerOrRole,
 		},
+	}
+}
+
+// precheck refuses oversized documents before validation (limits.Precheck)
+// and remembers, by hash, the documents it accepted: clients repeat the same
+// few queries, which then cost a hash rather than a second parse.
+func precheck(cfg limits.Config, maxTokens int) func(string) *gqlerror.Error {
+	accepted := lru.New[struct{}](1000)
+	return func(query string) *gqlerror.Error {
+		sum := sha256.Sum256([]byte(query))
+		key := string(sum[:])
+		if _, ok := accepted.Get(context.Background(), key); ok {
+			return nil
+		}
+		if err := limits.Precheck(query, cfg, maxTokens); err != nil {
+			return err
+		}
+		accepted.Add(context.Background(), key, struct{}{})
+		return nil
 	}
 }
 
