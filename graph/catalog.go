@@ -82,9 +82,6 @@ func (r *Resolver) updateProduct(ctx context.Context, in model.UpdateProductInpu
 	}
 	var p *ent.Product
 	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		if _, err := tx.Product.Get(ctx, id); err != nil {
-			return notFoundOr(err, "input.id", "product")
-		}
 		u := tx.Product.UpdateOneID(id)
 		if in.Slug != nil {
 			u.SetSlug(*in.Slug)
@@ -105,6 +102,9 @@ func (r *Resolver) updateProduct(ctx context.Context, in model.UpdateProductInpu
 			u.SetCategoryID(catID)
 		}
 		p, err = u.Save(ctx)
+		if ent.IsNotFound(err) {
+			return notFound("input.id", "product")
+		}
 		return slugConflict(err)
 	})
 	if err != nil {
