@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/graph/listing"
+	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/model"
 	"github.com/shopgraph/shopgraph/graph/relay"
 )
@@ -53,10 +54,10 @@ func eagerCount(ctx context.Context, count model.Counter) model.Counter {
 		err error
 	}
 	ch := make(chan result, 1)
-	go func() {
+	loaders.Go(ctx, func() {
 		n, err := count(ctx)
 		ch <- result{n, err}
-	}()
+	})
 	var (
 		once sync.Once
 		r    result

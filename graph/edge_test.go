@@ -25,9 +25,9 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent/seed"
 	"github.com/shopgraph/shopgraph/ent/user"
+	"github.com/shopgraph/shopgraph/ent/variant"
 	"github.com/shopgraph/shopgraph/graph"
 	"github.com/shopgraph/shopgraph/graph/limits"
-	"github.com/shopgraph/shopgraph/graph/loaders"
 )
 
 // These tests send each attack the production edge exists for over real
@@ -1072,13 +1072,23 @@ func TestEdgeRequestDeadline(t *testing.T) {
 		}
 	}
 
-	// The deadline passes while resolvers wait on the database: a loader
-	// batch stays open for 200 ms, four times the deadline.
+	// The deadline passes while resolvers wait on the database: another
+	// session holds a lock on the variants, so the loader's statement waits.
 	t.Run("DuringExecution", func(t *testing.T) {
 		t.Parallel()
-		e := edgeEnv(t, withLoaders(loaders.Config{Wait: 200 * time.Millisecond}), func(o *graph.Options) { o.Timeout = 50 * time.Millisecond })
+		e := edgeEnv(t, func(o *graph.Options) { o.Timeout = 50 * time.Millisecond })
+		lock, err := e.store.DB.BeginTx(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := lock.Exec("LOCK TABLE " + variant.Table + " IN ACCESS EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
 		for range 12 {
 			checkTimedOut(t, edgePost(t, e, q))
+		}
+		if err := lock.Rollback(); err != nil {
+			t.Fatal(err)
 		}
 		stillServes(t, e)
 	})

@@ -26,6 +26,7 @@ import (
 	"github.com/shopgraph/shopgraph/graph/limits"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/privacy"
+	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
 
 // Options configure the GraphQL handler. The zero value of a limit turns it
@@ -78,7 +79,8 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 		currency: opts.Currency,
 		loaders:  opts.Loaders,
 	}
-	srv := handler.New(NewExecutableSchema(newConfig(r)))
+	es := NewExecutableSchema(newConfig(r))
+	srv := handler.New(es)
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -105,14 +107,30 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.SetErrorPresenter(presentErrors(logger, opts.Production))
 	srv.SetRecoverFunc(recoverPanic(logger))
 	// Fresh loaders per operation: caches never outlive it or cross viewers.
+	// Their batches run when the operation's own fields say so (Track).
+	shape := loaders.NewShape(es.Schema())
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loaders.With(ctx, loaders.New(ctx, client, r.loaders)))
+		sched := loaders.NewScheduler(ctx, 0, r.loaders.Stall)
+		shape.Track(sched, graphql.GetOperationContext(ctx))
+		responses := next(loaders.With(ctx, loaders.New(ctx, client, r.loaders, sched)))
+		return func(ctx context.Context) *graphql.Response {
+			res := responses(ctx)
+			if _, stalled := sched.Stats(); stalled > 0 {
+				// Work escaped the scheduler's count, or the operation
+				// blocked elsewhere: the answer is right, but a level
+				// waited the stall window. Worth a look.
+				logger.WarnContext(ctx, "dataloader batch ran after a stall", "request_id", reqlog.ID(ctx), "batches", stalled)
+			}
+			return res
+		}
 	})
 	// Mutations run one after another and each changes data: each gets
 	// fresh loaders, so its payload never shows rows cached before it ran.
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
-			ctx = loaders.With(ctx, loaders.New(ctx, client, r.loaders))
+			if l, err := loaders.From(ctx); err == nil {
+				ctx = loaders.With(ctx, l.Renew(ctx))
+			}
 		}
 		return next(ctx)
 	})

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +33,7 @@ type env struct {
 	store   *store.Store
 	counter *storetest.Counter
 	url     string
-	logs    *bytes.Buffer
+	logs    *logBuffer
 	tokens  *auth.Tokens
 	token   string // sent as a bearer token when set
 }
@@ -51,6 +53,25 @@ func (e *env) as(u *ent.User) *env {
 	return &c
 }
 
+// logBuffer keeps the server's log lines; requests write it concurrently
+// with tests reading it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 type envOption func(*graph.Options)
 
 // withLoaders overrides the loader config (benchmarks turn batching off).
@@ -68,7 +89,7 @@ func newEnv(t testing.TB, dialect string, opts ...envOption) *env {
 // serveStore puts the GraphQL handler over st on a test HTTP server.
 func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts ...envOption) *env {
 	t.Helper()
-	logs := &bytes.Buffer{}
+	logs := &logBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	o := graph.Options{Introspection: true, Currency: "USD"}
 	for _, opt := range opts {
@@ -80,6 +101,7 @@ func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts 
 		t.Fatal(err)
 	}
 	o.Dialect = st.Dialect
+	counter.Tag = reqlog.ID
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graph.NewHandler(api, tokens, logger, o))
 	srv := httptest.NewServer(reqlog.Middleware(logger)(mux))
@@ -144,24 +166,38 @@ type response struct {
 // query POSTs a GraphQL request and decodes the response envelope.
 func (e *env) query(q string, vars map[string]any) response {
 	e.t.Helper()
+	out, err := e.post(q, vars, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// post sends a GraphQL request with an X-Request-Id of requestID (when not
+// empty, so its statements can be told apart: storetest.Counter.Tagged).
+// Unlike query it may be called from any goroutine.
+func (e *env) post(q string, vars map[string]any, requestID string) (response, error) {
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, e.url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if e.token != "" {
 		req.Header.Set("Authorization", "Bearer "+e.token)
 	}
+	if requestID != "" {
+		req.Header.Set(reqlog.Header, requestID)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatalf("POST /graphql: %v", err)
+		return response{}, fmt.Errorf("POST /graphql: %w", err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	var out response
 	if err := json.Unmarshal(raw, &out); err != nil {
-		e.t.Fatalf("decode response (status %d): %v\n%s", res.StatusCode, err, raw)
+		return response{}, fmt.Errorf("decode response (status %d): %w\n%s", res.StatusCode, err, raw)
 	}
 	out.Status = res.StatusCode
-	return out
+	return out, nil
 }
 
 // mustQuery runs q, fails the test on any error, and decodes data into v.

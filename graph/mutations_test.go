@@ -1236,7 +1236,7 @@ func loggedEnv(t *testing.T, dialect string) (*env, *statementLog) {
 	st := storetest.Open(t, dialect, func(d entdialect.Driver) entdialect.Driver {
 		return counter.Wrap(loggingDriver{Driver: d, log: log})
 	})
-	return serveStore(t, st, counter, withLoaders(testLoaders)), log
+	return serveStore(t, st, counter), log
 }
 
 func TestPlaceOrderStatementsDoNotGrowWithLines(t *testing.T) {

@@ -2,11 +2,13 @@ package graph_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/shopgraph/shopgraph/ent/user"
-	"github.com/shopgraph/shopgraph/graph/loaders"
 )
 
 // The core promise of the data layer: the statements a request sends depend
@@ -71,14 +73,6 @@ var ordersStatements = []string{
 	"line -> variant",
 	"variant -> product and line -> product",
 }
-
-// testLoaders widens the idle gap and MaxWait, the latency cap for a
-// saturated CPU: CI runs test packages in parallel under the race detector
-// on two cores, where the OS can stall this process for longer than the
-// production gap and one level of 1,000 rows can take longer than the
-// production cap. Either splits a level into two statements (a cost, never
-// a wrong answer); the shape property under test does not depend on them.
-var testLoaders = loaders.Config{Wait: 10 * time.Millisecond, MaxWait: 5 * time.Second}
 
 // buildCatalog makes 10 or 1,000 products under 10 root categories.
 func buildCatalog(t *testing.T, e *env, small bool) {
@@ -149,7 +143,7 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 				counts := map[bool]int{}
 				rows := map[bool]int{}
 				for _, small := range []bool{true, false} {
-					e := newEnv(t, dialect, withLoaders(testLoaders))
+					e := newEnv(t, dialect)
 					if tc.staff { // created first: the oldest user, off the users page
 						staff := e.store.Client.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(context.Background())
 						e = e.as(staff)
@@ -172,4 +166,89 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 			})
 		}
 	})
+}
+
+// stallLog is what the handler logs when a batch ran because its operation
+// had made no progress for the stall window, not because it had gone quiet.
+const stallLog = "dataloader batch ran after a stall"
+
+// TestStatementsUnderLoad: one request's statements stay one per edge while
+// 32 copies of the same query run at once and CPU-burning goroutines
+// compete for the processors in the same process, at the production loader
+// settings. Batching follows the request's own structure, so neither other
+// requests nor a busy machine can split a level.
+func TestStatementsUnderLoad(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		catalog(t, e.store.Client, 10, 10) // 100 products
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for x := 0; ; x++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+				}
+			}()
+		}
+		var background, failed atomic.Int64
+		for range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if res, err := e.post(catalogQuery, nil, ""); err != nil || len(res.Errors) > 0 {
+						failed.Add(1)
+					}
+					background.Add(1)
+				}
+			}()
+		}
+		defer func() {
+			close(stop)
+			wg.Wait()
+			if failed.Load() > 0 {
+				t.Errorf("%d of %d concurrent copies failed", failed.Load(), background.Load())
+			}
+		}()
+		for i := range 3 {
+			id := fmt.Sprintf("measured-%s-%d", dialect, i)
+			res, err := e.post(catalogQuery, nil, id)
+			if err != nil || len(res.Errors) > 0 {
+				t.Fatalf("measured request: %v %+v", err, res.Errors)
+			}
+			stmts := e.counter.Tagged(id)
+			if got, want := len(stmts), len(catalogStatements); got != want {
+				var list strings.Builder
+				for j, s := range stmts {
+					fmt.Fprintf(&list, "%d: %.200s\n", j+1, s.Query)
+				}
+				t.Errorf("request %d under load: got %d statements, want %d (one per edge: %q)\n%s", i, got, want, catalogStatements, list.String())
+			}
+		}
+		if logs := e.logs.String(); strings.Contains(logs, stallLog) {
+			t.Errorf("a batch ran after a stall:\n%s", grepLines(logs, stallLog))
+		}
+	})
+}
+
+// grepLines returns the lines of s that contain substr.
+func grepLines(s, substr string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -22,7 +22,6 @@ type config struct {
 	Currency        string
 	AutoSeed        bool // seed demo data into an empty database at start
 	ShutdownTimeout time.Duration
-	LoaderWait      time.Duration
 	JWTSecret       []byte // empty in development: a random key per process
 	TokenTTL        time.Duration
 
@@ -83,9 +82,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT", "15s")); err != nil || c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT", "must be a positive duration such as 15s")
-	}
-	if c.LoaderWait, err = time.ParseDuration(get("LOADER_WAIT", "2ms")); err != nil || c.LoaderWait <= 0 || c.LoaderWait > time.Second {
-		bad("LOADER_WAIT", "must be a duration between 0 and 1s, such as 2ms")
 	}
 	c.JWTSecret = []byte(get("JWT_SECRET", ""))
 	switch {

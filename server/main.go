@@ -32,7 +32,6 @@ import (
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/edge"
 	"github.com/shopgraph/shopgraph/graph/limits"
-	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
 
@@ -248,7 +247,6 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 	}
 	opts := graph.Options{
 		Currency:      cfg.Currency,
-		Loaders:       loaders.Config{Wait: cfg.LoaderWait},
 		Introspection: !cfg.production(),
 		Production:    cfg.production(),
 		Dialect:       st.Dialect,

@@ -47,7 +47,6 @@ func TestLoadConfig(t *testing.T) {
 			{name: "LowerCaseCurrency", variable: "CURRENCY", value: "usd"},
 			{name: "NonBoolAutoSeed", variable: "AUTO_SEED", value: "maybe"},
 			{name: "NegativeShutdownTimeout", variable: "SHUTDOWN_TIMEOUT", value: "-1s"},
-			{name: "LoaderWaitOverOneSecond", variable: "LOADER_WAIT", value: "5s"},
 			{name: "ShortJWTSecret", variable: "JWT_SECRET", value: "too-short"},
 			{name: "TokenTTLTooShort", variable: "TOKEN_TTL", value: "5s"},
 		}
@@ -104,7 +103,6 @@ func TestLoadConfig(t *testing.T) {
 			Currency:        "USD",
 			AutoSeed:        true,
 			ShutdownTimeout: 15 * time.Second,
-			LoaderWait:      2 * time.Millisecond,
 			JWTSecret:       []byte{},
 			TokenTTL:        time.Hour,
 

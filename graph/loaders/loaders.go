@@ -12,25 +12,27 @@ import (
 
 // Config tunes batching.
 type Config struct {
-	// Wait is the idle gap that closes a batch: once no new key has come
-	// for this long, the batch runs. Every nesting level waits once.
-	Wait time.Duration
-	// MaxWait bounds how long a batch may keep collecting keys.
-	MaxWait time.Duration
+	// Stall is a guard, never the rule: a batch also runs once its
+	// operation has made no progress at all (no field resolved, no batch
+	// returned) for this long. Only work the Scheduler failed to count, or
+	// an operation blocked elsewhere, can cause that; see Scheduler.Stats.
+	Stall time.Duration
 	// MaxBatch caps the keys of one statement, bounding its memory. 1
 	// turns batching off (one statement per key, as naive resolvers do);
 	// benchmarks use that as the baseline.
 	MaxBatch int
 }
 
-// DefaultConfig: keys of one level arrive microseconds apart while their
-// resolvers get a CPU, so a 2 ms quiet gap (plus the runnable check) keeps
-// each level in one statement; MaxWait bounds the latency a saturated CPU
-// can add per level.
-var DefaultConfig = Config{Wait: 2 * time.Millisecond, MaxWait: 200 * time.Millisecond, MaxBatch: 20000}
+// DefaultConfig: a working operation makes progress every few microseconds
+// even on a saturated machine, so two seconds without any is not load.
+var DefaultConfig = Config{Stall: 2 * time.Second, MaxBatch: 20000}
 
 // Loaders are one operation's dataloaders.
 type Loaders struct {
+	client *ent.Client
+	cfg    Config
+	sched  *Scheduler
+
 	productByID   *loader[int, *ent.Product]
 	categoryByID  *loader[int, *ent.Category]
 	userByID      *loader[int, *ent.User]
@@ -61,52 +63,67 @@ type Loaders struct {
 	productCountByCat    *loader[CountKey, int]
 }
 
-// New returns fresh loaders over client for one operation; their batches
-// run with ctx. Zero fields of cfg take DefaultConfig's values.
-func New(ctx context.Context, client *ent.Client, cfg Config) *Loaders {
-	if cfg.Wait <= 0 {
-		cfg.Wait = DefaultConfig.Wait
-	}
-	if cfg.MaxWait <= 0 {
-		cfg.MaxWait = DefaultConfig.MaxWait
+// New returns fresh loaders over client for one operation, whose batches
+// run with ctx when s says so. A nil s makes a scheduler for a caller that
+// uses the loaders from its own goroutine, outside a GraphQL operation.
+// Zero fields of cfg take DefaultConfig's values.
+func New(ctx context.Context, client *ent.Client, cfg Config, s *Scheduler) *Loaders {
+	if cfg.Stall <= 0 {
+		cfg.Stall = DefaultConfig.Stall
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = DefaultConfig.MaxBatch
+	}
+	if s == nil {
+		s = NewScheduler(ctx, 1, cfg.Stall)
 	}
 	f := fetcher{client: client}
 	// Loaders keyed by product are only ever asked about products the
 	// viewer has already been allowed to see.
 	children := privacy.ForVisibleProducts(ctx)
 	return &Loaders{
-		productByID:   newLoader(ctx, cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
-		categoryByID:  newLoader(ctx, cfg, byID(f.categories, func(c *ent.Category) int { return c.ID })),
-		userByID:      newLoader(ctx, cfg, byID(f.users, func(u *ent.User) int { return u.ID })),
-		variantByID:   newLoader(ctx, cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
-		reviewByID:    newLoader(ctx, cfg, byID(f.reviews, func(r *ent.Review) int { return r.ID })),
-		orderByID:     newLoader(ctx, cfg, byID(f.orders, func(o *ent.Order) int { return o.ID })),
-		orderLineByID: newLoader(ctx, cfg, byID(f.orderLines, func(l *ent.OrderLine) int { return l.ID })),
+		client: client,
+		cfg:    cfg,
+		sched:  s,
 
-		lineVariantByID: newLoader(privacy.WithOrderHistory(ctx), cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
-		lineProductByID: newLoader(privacy.WithOrderHistory(ctx), cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
+		productByID:   newLoader(ctx, s, cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
+		categoryByID:  newLoader(ctx, s, cfg, byID(f.categories, func(c *ent.Category) int { return c.ID })),
+		userByID:      newLoader(ctx, s, cfg, byID(f.users, func(u *ent.User) int { return u.ID })),
+		variantByID:   newLoader(ctx, s, cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
+		reviewByID:    newLoader(ctx, s, cfg, byID(f.reviews, func(r *ent.Review) int { return r.ID })),
+		orderByID:     newLoader(ctx, s, cfg, byID(f.orders, func(o *ent.Order) int { return o.ID })),
+		orderLineByID: newLoader(ctx, s, cfg, byID(f.orderLines, func(l *ent.OrderLine) int { return l.ID })),
 
-		variantsByProduct:   newLoader(children, cfg, groupBy(f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID })),
-		childrenByCategory:  newLoader(ctx, cfg, groupBy(f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID })),
-		ancestorsByCategory: newLoader(ctx, cfg, groupBy(f.ancestorsOfCategories, startID)),
-		linesByOrder:        newLoader(ctx, cfg, groupBy(f.linesOfOrders, func(l *ent.OrderLine) int { return l.OrderID })),
+		lineVariantByID: newLoader(privacy.WithOrderHistory(ctx), s, cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
+		lineProductByID: newLoader(privacy.WithOrderHistory(ctx), s, cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
 
-		reviewStats:  newLoader(children, cfg, aggregate(f.reviewStats)),
-		variantStats: newLoader(children, cfg, aggregate(f.variantStats)),
-		orderTotal:   newLoader(ctx, cfg, aggregate(f.orderTotals)),
+		variantsByProduct:   newLoader(children, s, cfg, groupBy(f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID })),
+		childrenByCategory:  newLoader(ctx, s, cfg, groupBy(f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID })),
+		ancestorsByCategory: newLoader(ctx, s, cfg, groupBy(f.ancestorsOfCategories, startID)),
+		linesByOrder:        newLoader(ctx, s, cfg, groupBy(f.linesOfOrders, func(l *ent.OrderLine) int { return l.OrderID })),
 
-		reviewsByProduct:     newLoader(children, cfg, paged(f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID })),
-		reviewsByAuthor:      newLoader(ctx, cfg, paged(f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID })),
-		reviewCountByAuthor:  newLoader(ctx, cfg, counted(f.reviewCountsByAuthor)),
-		ordersByCustomer:     newLoader(ctx, cfg, paged(f.orderPages, func(o *ent.Order) int { return o.CustomerID })),
-		orderCountByCustomer: newLoader(ctx, cfg, counted(f.orderCountsByCustomer)),
-		productsByCategory:   newLoader(ctx, cfg, paged(f.productPages, rootID)),
-		productCountByCat:    newLoader(ctx, cfg, counted(f.productCounts)),
+		reviewStats:  newLoader(children, s, cfg, aggregate(f.reviewStats)),
+		variantStats: newLoader(children, s, cfg, aggregate(f.variantStats)),
+		orderTotal:   newLoader(ctx, s, cfg, aggregate(f.orderTotals)),
+
+		reviewsByProduct:     newLoader(children, s, cfg, paged(f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID })),
+		reviewsByAuthor:      newLoader(ctx, s, cfg, paged(f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID })),
+		reviewCountByAuthor:  newLoader(ctx, s, cfg, counted(f.reviewCountsByAuthor)),
+		ordersByCustomer:     newLoader(ctx, s, cfg, paged(f.orderPages, func(o *ent.Order) int { return o.CustomerID })),
+		orderCountByCustomer: newLoader(ctx, s, cfg, counted(f.orderCountsByCustomer)),
+		productsByCategory:   newLoader(ctx, s, cfg, paged(f.productPages, rootID)),
+		productCountByCat:    newLoader(ctx, s, cfg, counted(f.productCounts)),
 	}
 }
+
+// Renew returns empty loaders for the same operation and scheduler: a
+// mutation's payload must not show rows cached before it ran.
+func (l *Loaders) Renew(ctx context.Context) *Loaders {
+	return New(ctx, l.client, l.cfg, l.sched)
+}
+
+// Scheduler returns the scheduler the loaders' batches wait on.
+func (l *Loaders) Scheduler() *Scheduler { return l.sched }
 
 type ctxKey struct{}
 
@@ -119,7 +136,8 @@ func With(ctx context.Context, l *Loaders) context.Context {
 // loaders: a wiring bug, reported as an internal error rather than a panic.
 var ErrNoLoaders = errors.New("no dataloaders in context")
 
-func from(ctx context.Context) (*Loaders, error) {
+// From returns the loaders in ctx.
+func From(ctx context.Context) (*Loaders, error) {
 	l, ok := ctx.Value(ctxKey{}).(*Loaders)
 	if !ok || l == nil {
 		return nil, ErrNoLoaders
@@ -128,7 +146,7 @@ func from(ctx context.Context) (*Loaders, error) {
 }
 
 func load[K comparable, V any](ctx context.Context, pick func(*Loaders) *loader[K, V], key K) (V, error) {
-	l, err := from(ctx)
+	l, err := From(ctx)
 	if err != nil {
 		var zero V
 		return zero, err
@@ -243,7 +261,7 @@ func ProductCountByCategory(ctx context.Context, key CountKey) (int, error) {
 // PrimeProducts seeds the product cache with rows a list query already
 // returned, so back-references (variant.product) cost no statement.
 func PrimeProducts(ctx context.Context, products []*ent.Product) {
-	if l, err := from(ctx); err == nil {
+	if l, err := From(ctx); err == nil {
 		for _, p := range products {
 			l.productByID.Prime(ctx, p.ID, p)
 		}

@@ -3,7 +3,6 @@ package loaders_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/shopgraph/shopgraph/ent/store/storetest"
 	"github.com/shopgraph/shopgraph/graph/loaders"
@@ -29,9 +28,7 @@ func TestLargeKeySets(t *testing.T) {
 			for i := range refs {
 				refs[i] = loaders.NodeRef{Type: "Product", ID: i + 1}
 			}
-			// MaxWait is raised so that the slowness of enqueueing 70,000
-			// keys under the race detector cannot close a batch early.
-			ctx = loaders.With(ctx, loaders.New(ctx, st.Client, loaders.Config{MaxBatch: maxBatch, MaxWait: time.Minute}))
+			ctx = loaders.With(ctx, loaders.New(ctx, st.Client, loaders.Config{MaxBatch: maxBatch}, nil))
 			counter.Reset()
 			nodes, err := loaders.Nodes(ctx, refs)
 			if err != nil {

@@ -15,7 +15,7 @@ type NodeRef struct {
 // Nodes loads objects of any type, batched per type, in the order given. An
 // unknown type or a missing row is a nil entry.
 func Nodes(ctx context.Context, refs []NodeRef) ([]any, error) {
-	l, err := from(ctx)
+	l, err := From(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -3,58 +3,157 @@ package loaders
 import (
 	"context"
 	"fmt"
-	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 )
 
+// Scheduler decides when an operation's batches run: the moment nothing of
+// that operation can still add a key. It counts the operation's outstanding
+// work — fields about to resolve or resolving (Track), goroutines started
+// with Go, batches being fetched — and a resolver waiting on a thunk stops
+// counting while it waits. When the count reaches zero every queued batch
+// runs at once, each in its own goroutine.
+//
+// The decision depends only on the operation itself: not on timers, not on
+// other requests, not on how busy the process is. A level of 1,000 rows is
+// one statement because its 1,000 resolvers have all either queued their key
+// or finished before the count can reach zero, however slowly the CPU lets
+// them run; and a small query pays no idle wait at all.
+//
+// The earlier design closed a batch after an idle gap with no runnable
+// goroutine in the process (runtime/metrics): process-wide state that made
+// every request wait on every other, and split levels when the machine was
+// busy. graph-gophers/dataloader v7's own scheduler (a fixed window from the
+// first key) has the same flaw: it splits one level of 1,000 rows into
+// dozens of statements (gqlgen issue 2373).
+type Scheduler struct {
+	active   atomic.Int64
+	progress atomic.Int64 // work units ended: the operation is moving
+	inflight atomic.Int64 // batches at the database: waiting, not stalled
+	stall    time.Duration
+	closed   atomic.Bool // the operation's context has ended
+
+	mu     sync.Mutex
+	queued []flusher
+
+	batches, stalled atomic.Int64
+}
+
+// flusher is a loader with a batch waiting for the scheduler.
+type flusher interface{ flush() }
+
+// NewScheduler returns a scheduler for the operation of ctx, expecting work
+// units of outstanding work. Once ctx ends, batches run at once (and fail
+// fast with its error). stall is a guard against a count that missed some
+// work: a batch also runs if its operation made no progress at all for that
+// long (see Stats).
+func NewScheduler(ctx context.Context, work int, stall time.Duration) *Scheduler {
+	if stall <= 0 {
+		stall = DefaultConfig.Stall
+	}
+	s := &Scheduler{stall: stall}
+	s.active.Store(int64(work))
+	context.AfterFunc(ctx, func() {
+		s.closed.Store(true)
+		s.dispatch()
+	})
+	return s
+}
+
+// Expect adds n units of outstanding work.
+func (s *Scheduler) Expect(n int) { s.active.Add(int64(n)) }
+
+// Done ends one unit of work that started next more (the fields of the
+// objects a field returned, say). Queued batches run if nothing is left.
+func (s *Scheduler) Done(next int) {
+	s.progress.Add(1)
+	if s.active.Add(int64(next-1)) <= 0 {
+		s.dispatch()
+	}
+}
+
+// Stats reports how many batches ran, and how many of them ran because
+// their operation had made no progress for the stall window rather than
+// because it had gone quiet. Stalled batches mean some work escaped the
+// count (a field gqlgen failed before its middleware ran, say), or a
+// resolver blocked that long outside the loaders: they cost latency, never
+// a wrong answer.
+func (s *Scheduler) Stats() (batches, stalled int64) { return s.batches.Load(), s.stalled.Load() }
+
+func (s *Scheduler) queue(f flusher) {
+	s.mu.Lock()
+	s.queued = append(s.queued, f)
+	s.mu.Unlock()
+	if s.closed.Load() {
+		s.dispatch()
+	}
+}
+
+func (s *Scheduler) dispatch() {
+	s.mu.Lock()
+	q := s.queued
+	s.queued = nil
+	s.mu.Unlock()
+	for _, f := range q {
+		f.flush()
+	}
+}
+
+// Go runs f in a goroutine that counts as work of ctx's operation, so that
+// batches wait for the keys f queues. Without loaders in ctx it is a plain
+// goroutine.
+func Go(ctx context.Context, f func()) {
+	l, err := From(ctx)
+	if err != nil {
+		go f()
+		return
+	}
+	l.sched.Expect(1)
+	go func() {
+		defer l.sched.Done(0)
+		f()
+	}()
+}
+
 // loader is one operation's dataloader for one (entity, key). It implements
 // dataloader.Interface from graph-gophers/dataloader/v7 and keeps v7's
 // contract (a BatchFunc gets unique keys and returns one Result per key, in
-// key order; loaded thunks are cached per key), but schedules batches
-// differently.
-//
-// v7 closes a batch a fixed time after its first key. gqlgen resolves every
-// list element in its own goroutine, so at 1,000 rows the keys of one level
-// arrive over tens of milliseconds and a fixed window cuts them into many
-// statements (measured: 111 statements instead of 10 for the catalog query;
-// see gqlgen issue 2373). This loader closes a batch when keys have stopped
-// arriving for Config.Wait and no goroutine is waiting for a CPU (a resolver
-// that is runnable but not yet running may be about to add a key), or
-// Config.MaxWait after its first key, or at Config.MaxBatch keys. The keys
-// of a level land in one statement whatever its size, and a small query
-// waits only one short idle gap per level.
+// key order; loaded thunks are cached per key), but its batches run when the
+// Scheduler says so, or at once when they reach MaxBatch keys.
 type loader[K comparable, V any] struct {
 	ctx      context.Context // the operation's; batches run with it
+	sched    *Scheduler
 	fetch    dataloader.BatchFunc[K, V]
 	cache    dataloader.Cache[K, V]
-	idle     time.Duration
-	maxWait  time.Duration
 	maxBatch int
 
-	mu          sync.Mutex
-	pending     []request[K, V]
-	gen         int // invalidates timers of batches already taken
-	first, last time.Time
-	armed       bool
+	mu      sync.Mutex
+	pending *batch[K, V]
 }
 
-type request[K comparable, V any] struct {
-	key K
-	ch  chan *dataloader.Result[V]
+// batch is one statement's worth of keys and, once fetched, their results.
+type batch[K comparable, V any] struct {
+	keys    []K
+	results []*dataloader.Result[V]
+	timer   *time.Timer // the stall guard
+
+	mu      sync.Mutex
+	done    bool
+	waiters int // resolvers blocked on this batch, handed back to the count when it is done
+	ready   chan struct{}
 }
 
 var _ dataloader.Interface[int, int] = (*loader[int, int])(nil)
 
-func newLoader[K comparable, V any](ctx context.Context, cfg Config, fetch dataloader.BatchFunc[K, V]) *loader[K, V] {
+func newLoader[K comparable, V any](ctx context.Context, s *Scheduler, cfg Config, fetch dataloader.BatchFunc[K, V]) *loader[K, V] {
 	return &loader[K, V]{
 		ctx:      ctx,
+		sched:    s,
 		fetch:    fetch,
 		cache:    dataloader.NewCache[K, V](),
-		idle:     cfg.Wait,
-		maxWait:  cfg.MaxWait,
 		maxBatch: cfg.MaxBatch,
 	}
 }
@@ -63,110 +162,110 @@ func newLoader[K comparable, V any](ctx context.Context, cfg Config, fetch datal
 // unless it is cached.
 func (l *loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
 	l.mu.Lock()
-	now := time.Now()
 	if t, ok := l.cache.Get(ctx, key); ok {
-		// A repeated key is activity of the level too: keys that are new
-		// may still follow it, so it keeps an open batch waiting.
-		if l.armed {
-			l.last = now
-		}
 		l.mu.Unlock()
 		return t
 	}
-	ch := make(chan *dataloader.Result[V], 1)
-	var (
-		once sync.Once
-		res  *dataloader.Result[V]
-	)
-	thunk := func() (V, error) {
-		once.Do(func() { res = <-ch })
-		return res.Data, res.Error
+	b := l.pending
+	fresh := b == nil
+	if fresh {
+		b = &batch[K, V]{ready: make(chan struct{})}
+		l.pending = b
 	}
-	l.cache.Set(ctx, key, thunk)
-	l.pending = append(l.pending, request[K, V]{key, ch})
-	l.last = now
-	if !l.armed {
-		l.armed, l.first = true, now
-		gen := l.gen
-		time.AfterFunc(l.idle, func() { l.tick(gen) })
+	i := len(b.keys)
+	b.keys = append(b.keys, key)
+	t := b.thunk(l.sched, i)
+	l.cache.Set(ctx, key, t)
+	full := len(b.keys) >= l.maxBatch
+	if full {
+		l.pending = nil
 	}
-	var batch []request[K, V]
-	if len(l.pending) >= l.maxBatch {
-		batch = l.take()
+	if fresh {
+		l.watch(b, l.sched.progress.Load())
 	}
 	l.mu.Unlock()
-	if batch != nil {
-		go l.run(batch)
+	if fresh {
+		// Queued before this goroutine can block or finish, so the
+		// dispatch its doing so may cause sees the key.
+		l.sched.queue(l)
 	}
-	return thunk
+	if full {
+		l.start(b)
+	}
+	return t
 }
 
-// tick runs the pending batch once keys have stopped arriving.
-func (l *loader[K, V]) tick(gen int) {
+// flush runs the pending batch; the scheduler calls it.
+func (l *loader[K, V]) flush() {
 	l.mu.Lock()
-	if gen != l.gen {
-		l.mu.Unlock()
-		return
-	}
-	if time.Since(l.first) < l.maxWait {
-		if quiet := time.Since(l.last); quiet < l.idle {
-			time.AfterFunc(l.idle-quiet, func() { l.tick(gen) })
-			l.mu.Unlock()
-			return
-		}
-		// Quiet, but other goroutines are running or queued for a CPU:
-		// they may be this level's resolvers, delayed by other work
-		// (marshalling, SQLite scanning), and about to add keys.
-		if cpuBusy() {
-			time.AfterFunc(l.idle, func() { l.tick(gen) })
-			l.mu.Unlock()
-			return
-		}
-	}
-	batch := l.take()
+	b := l.pending
+	l.pending = nil
 	l.mu.Unlock()
-	l.run(batch)
+	if b != nil {
+		l.start(b)
+	}
 }
 
-// cpuBusy reports whether other goroutines are running or waiting for a
-// CPU; the caller itself is one running goroutine.
-func cpuBusy() bool {
-	sample := []metrics.Sample{
-		{Name: "/sched/goroutines/runnable:goroutines"},
-		{Name: "/sched/goroutines/running:goroutines"},
-	}
-	metrics.Read(sample)
-	count := func(s metrics.Sample) uint64 {
-		if s.Value.Kind() != metrics.KindUint64 {
-			return 0
+// watch runs b if it is still pending after a stall window in which the
+// operation made no progress (progress was seen when the window began) and
+// had no batch at the database (a busy pool is slow, not stalled).
+func (l *loader[K, V]) watch(b *batch[K, V], seen int64) {
+	b.timer = time.AfterFunc(l.sched.stall, func() {
+		l.mu.Lock()
+		if l.pending != b {
+			l.mu.Unlock()
+			return
 		}
-		return s.Value.Uint64()
-	}
-	return count(sample[0]) > 0 || count(sample[1]) > 1
+		if now := l.sched.progress.Load(); now != seen || l.sched.inflight.Load() > 0 {
+			l.watch(b, now)
+			l.mu.Unlock()
+			return
+		}
+		l.pending = nil
+		l.mu.Unlock()
+		l.sched.stalled.Add(1)
+		l.start(b)
+	})
 }
 
-// take empties the queue; l.mu must be held.
-func (l *loader[K, V]) take() []request[K, V] {
-	batch := l.pending
-	l.pending, l.armed = nil, false
-	l.gen++
-	return batch
+// start fetches b in a goroutine that counts as work of the operation.
+func (l *loader[K, V]) start(b *batch[K, V]) {
+	b.timer.Stop()
+	l.sched.batches.Add(1)
+	l.sched.inflight.Add(1)
+	l.sched.Expect(1)
+	go l.run(b)
 }
 
-// run calls the batch function and hands each waiter its result. A batch
-// function that panics or breaks the one-result-per-key contract fails its
-// keys instead of the process.
-func (l *loader[K, V]) run(batch []request[K, V]) {
-	if len(batch) == 0 {
-		return
-	}
-	keys := make([]K, len(batch))
-	for i, r := range batch {
-		keys[i] = r.key
-	}
-	results := l.call(keys)
-	for i, r := range batch {
-		r.ch <- results[i]
+// run calls the batch function and wakes the resolvers waiting on b, having
+// handed their work back to the count as its own ends, so the operation
+// cannot look quiet in between.
+func (l *loader[K, V]) run(b *batch[K, V]) {
+	b.results = l.call(b.keys)
+	l.sched.inflight.Add(-1)
+	b.mu.Lock()
+	b.done = true
+	n := b.waiters
+	b.mu.Unlock()
+	l.sched.Done(n)
+	close(b.ready)
+}
+
+// thunk waits for key i of b. While it waits, its goroutine does not count
+// as work of the operation.
+func (b *batch[K, V]) thunk(s *Scheduler, i int) dataloader.Thunk[V] {
+	return func() (V, error) {
+		b.mu.Lock()
+		if !b.done {
+			b.waiters++
+			b.mu.Unlock()
+			s.Done(0)
+			<-b.ready
+		} else {
+			b.mu.Unlock()
+		}
+		r := b.results[i]
+		return r.Data, r.Error
 	}
 }
 

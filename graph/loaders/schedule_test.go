@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -33,11 +34,14 @@ func doubled(keys []int) []*dataloader.Result[int] {
 	return out
 }
 
-var testCfg = Config{Wait: time.Millisecond, MaxWait: time.Second, MaxBatch: 100}
+var testCfg = Config{Stall: time.Minute, MaxBatch: 100}
+
+// solo is the scheduler of a caller that loads from its own goroutine.
+func solo() *Scheduler { return NewScheduler(context.Background(), 1, testCfg.Stall) }
 
 func TestLoaderBatchesAndCaches(t *testing.T) {
 	rec := &recorder{answer: doubled}
-	l := newLoader(context.Background(), testCfg, rec.fetch)
+	l := newLoader(context.Background(), solo(), testCfg, rec.fetch)
 	l.Prime(context.Background(), 7, 70)
 	thunks := l.LoadMany(context.Background(), []int{1, 2, 2, 3, 7})
 	vals, errs := thunks()
@@ -56,7 +60,7 @@ func TestLoaderCapsBatches(t *testing.T) {
 	rec := &recorder{answer: doubled}
 	cfg := testCfg
 	cfg.MaxBatch = 2
-	l := newLoader(context.Background(), cfg, rec.fetch)
+	l := newLoader(context.Background(), solo(), cfg, rec.fetch)
 	if _, errs := l.LoadMany(context.Background(), []int{1, 2, 3, 4, 5})(); errors.Join(errs...) != nil {
 		t.Fatal(errors.Join(errs...))
 	}
@@ -75,7 +79,7 @@ func TestLoaderFailsKeysOfABrokenBatch(t *testing.T) {
 		{"ErrPanic", func([]int) []*dataloader.Result[int] { panic("boom") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := newLoader(context.Background(), testCfg, (&recorder{answer: tc.answer}).fetch)
+			l := newLoader(context.Background(), solo(), testCfg, (&recorder{answer: tc.answer}).fetch)
 			_, errs := l.LoadMany(context.Background(), []int{1, 2})()
 			for i, err := range errs {
 				if err == nil {
@@ -85,3 +89,111 @@ func TestLoaderFailsKeysOfABrokenBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestSchedulerWaitsForTheWholeOperation: 200 resolvers of one operation
+// queue their keys at scattered moments, while CPU-burning goroutines
+// compete for the processors; the batch runs once, with every key, as soon
+// as the last of them waits, and never because of a timer.
+func TestSchedulerWaitsForTheWholeOperation(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		}()
+	}
+	const resolvers = 200
+	rec := &recorder{answer: doubled}
+	s := NewScheduler(context.Background(), resolvers, time.Minute)
+	l := newLoader(context.Background(), s, testCfg.withMaxBatch(1000), rec.fetch)
+	var wg sync.WaitGroup
+	errs := make(chan error, resolvers)
+	for i := range resolvers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i%7) * time.Millisecond) // keys arrive over several ms
+			v, err := l.Load(context.Background(), i)()
+			if err == nil && v != 2*i {
+				err = fmt.Errorf("key %d: got %d, want %d", i, v, 2*i)
+			}
+			errs <- err
+			s.Done(0) // the resolver returns
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rec.batches) != 1 || len(rec.batches[0]) != resolvers {
+		t.Errorf("got %d batches, want 1 with all %d keys", len(rec.batches), resolvers)
+	}
+	if batches, stalled := s.Stats(); batches != 1 || stalled != 0 {
+		t.Errorf("got %d batches, %d of them after a stall; want 1, 0", batches, stalled)
+	}
+}
+
+// TestSchedulerCountsGoroutines: a goroutine started with Go holds the
+// batch open until its key is queued.
+func TestSchedulerCountsGoroutines(t *testing.T) {
+	rec := &recorder{answer: doubled}
+	s := NewScheduler(context.Background(), 1, time.Minute)
+	ls := &Loaders{sched: s}
+	ctx := With(context.Background(), ls)
+	l := newLoader(ctx, s, testCfg, rec.fetch)
+	second := make(chan dataloader.Thunk[int], 1)
+	Go(ctx, func() {
+		time.Sleep(20 * time.Millisecond)
+		second <- l.Load(ctx, 2)
+	})
+	if v, err := l.Load(ctx, 1)(); err != nil || v != 2 {
+		t.Fatalf("got %d, %v; want 2", v, err)
+	}
+	if v, err := (<-second)(); err != nil || v != 4 {
+		t.Fatalf("got %d, %v; want 4", v, err)
+	}
+	if len(rec.batches) != 1 || !slices.Equal(rec.batches[0], []int{1, 2}) {
+		t.Errorf("got batches %v, want [[1 2]]", rec.batches)
+	}
+}
+
+// TestSchedulerStallGuard: work the count never hears of delays a batch by
+// the stall window, and is reported.
+func TestSchedulerStallGuard(t *testing.T) {
+	rec := &recorder{answer: doubled}
+	s := NewScheduler(context.Background(), 2, 10*time.Millisecond) // one unit never ends
+	l := newLoader(context.Background(), s, testCfg, rec.fetch)
+	if v, err := l.Load(context.Background(), 1)(); err != nil || v != 2 {
+		t.Fatalf("got %d, %v; want 2", v, err)
+	}
+	if _, stalled := s.Stats(); stalled != 1 {
+		t.Errorf("got %d stalled batches, want 1", stalled)
+	}
+}
+
+// TestSchedulerEndsWithItsContext: once the operation's context ends, its
+// batches run at once, whatever the count says.
+func TestSchedulerEndsWithItsContext(t *testing.T) {
+	rec := &recorder{answer: doubled}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := NewScheduler(ctx, 2, time.Hour) // one unit never ends
+	l := newLoader(ctx, s, testCfg, rec.fetch)
+	time.AfterFunc(10*time.Millisecond, cancel)
+	if v, err := l.Load(ctx, 1)(); err != nil || v != 2 {
+		t.Fatalf("got %d, %v; want 2", v, err)
+	}
+	if v, err := l.Load(ctx, 2)(); err != nil || v != 4 {
+		t.Fatalf("after the end: got %d, %v; want 4", v, err)
+	}
+}
+
+func (c Config) withMaxBatch(n int) Config { c.MaxBatch = n; return c }

@@ -92,6 +92,11 @@ func CreateDatabase(t testing.TB) string {
 // through it, so tests can prove a request's cost does not grow with rows.
 type Counter struct {
 	dialect.Driver
+	// Tag, when set, names the request a statement belongs to, read from
+	// the statement's context, so that a test can count one request's
+	// statements while others run (CountTag).
+	Tag func(context.Context) string
+
 	mu    sync.Mutex
 	stmts []Statement
 }
@@ -100,6 +105,7 @@ type Counter struct {
 type Statement struct {
 	Query string
 	Args  []any
+	Tag   string
 }
 
 // NewCounter wraps drv.
@@ -113,19 +119,19 @@ func (c *Counter) Wrap(drv dialect.Driver) dialect.Driver {
 
 // Query records and runs a query.
 func (c *Counter) Query(ctx context.Context, query string, args, v any) error {
-	c.record(query, args)
+	c.record(ctx, query, args)
 	return c.Driver.Query(ctx, query, args, v)
 }
 
 // Exec records and runs a statement.
 func (c *Counter) Exec(ctx context.Context, query string, args, v any) error {
-	c.record(query, args)
+	c.record(ctx, query, args)
 	return c.Driver.Exec(ctx, query, args, v)
 }
 
 // ExecContext records and runs a raw statement (ent's execquery feature).
 func (c *Counter) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	c.record(query, args)
+	c.record(ctx, query, args)
 	ex, ok := c.Driver.(interface {
 		ExecContext(context.Context, string, ...any) (sql.Result, error)
 	})
@@ -137,7 +143,7 @@ func (c *Counter) ExecContext(ctx context.Context, query string, args ...any) (s
 
 // QueryContext records and runs a raw query (ent's execquery feature).
 func (c *Counter) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	c.record(query, args)
+	c.record(ctx, query, args)
 	q, ok := c.Driver.(interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	})
@@ -147,10 +153,14 @@ func (c *Counter) QueryContext(ctx context.Context, query string, args ...any) (
 	return q.QueryContext(ctx, query, args...)
 }
 
-func (c *Counter) record(query string, args any) {
+func (c *Counter) record(ctx context.Context, query string, args any) {
 	a, _ := args.([]any)
+	var tag string
+	if c.Tag != nil {
+		tag = c.Tag(ctx)
+	}
 	c.mu.Lock()
-	c.stmts = append(c.stmts, Statement{Query: query, Args: a})
+	c.stmts = append(c.stmts, Statement{Query: query, Args: a, Tag: tag})
 	c.mu.Unlock()
 }
 
@@ -173,6 +183,19 @@ func (c *Counter) Count() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.stmts)
+}
+
+// Tagged returns the statements recorded with tag since the last Reset.
+func (c *Counter) Tagged(tag string) []Statement {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Statement
+	for _, s := range c.stmts {
+		if s.Tag == tag {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // String lists the recorded statements, for failure messages.

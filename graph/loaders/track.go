@@ -1,0 +1,176 @@
+package loaders
+
+import (
+	"context"
+	"reflect"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Shape is what the Scheduler's field accounting needs to know of a schema:
+// which types are leaves and what each object type satisfies (the
+// implementors gqlgen's generated code collects fields with). Build it once
+// per schema; it is read-only afterwards.
+type Shape struct {
+	kinds     map[string]ast.DefinitionKind
+	satisfies map[string][]string
+}
+
+// NewShape reads schema.
+func NewShape(schema *ast.Schema) *Shape {
+	sh := &Shape{kinds: map[string]ast.DefinitionKind{}, satisfies: map[string][]string{}}
+	for name, def := range schema.Types {
+		sh.kinds[name] = def.Kind
+		if def.Kind != ast.Object {
+			continue
+		}
+		impl := []string{name}
+		for _, i := range schema.GetImplements(def) {
+			impl = append(impl, i.Name)
+		}
+		sh.satisfies[name] = impl
+	}
+	return sh
+}
+
+// Track makes s count the field resolutions of the operation oc: it
+// expects oc's root fields and wraps oc's field middleware so that each
+// field, when it returns, hands its place in the count to the fields gqlgen
+// is about to resolve on what it returned (every collected field of every
+// object in it). A field is therefore counted from the moment its parent
+// returns until it returns itself, including the time gqlgen spends
+// marshalling and starting goroutines in between, which is what keeps a
+// batch from running while a sibling is on its way to queue a key.
+//
+// gqlgen resolves every field but __typename through the field middleware;
+// the count must match what it resolves exactly (too few: a batch runs
+// early and a level costs two statements; too many: batches wait for the stall guard).
+// Deferred fields are resolved later, outside their parent's turn: they
+// count themselves when they start.
+func (sh *Shape) Track(s *Scheduler, oc *graphql.OperationContext) {
+	if oc == nil || oc.Operation == nil {
+		return
+	}
+	t := &tracker{shape: sh, oc: oc, s: s, memo: map[memoKey]int{}}
+	root := map[ast.Operation]string{ast.Query: "Query", ast.Mutation: "Mutation", ast.Subscription: "Subscription"}[oc.Operation.Operation]
+	s.Expect(t.fields(oc.Operation.SelectionSet, []string{root}))
+	prev := oc.ResolverMiddleware
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (res any, err error) {
+		fc := graphql.GetFieldContext(ctx)
+		if fc != nil && fc.Field.IsDeferred() {
+			s.Expect(1)
+		}
+		defer func() {
+			n := 0
+			if err == nil && fc != nil {
+				n = t.children(fc, res)
+			}
+			s.Done(n)
+		}()
+		return prev(ctx, next)
+	}
+}
+
+type tracker struct {
+	shape *Shape
+	oc    *graphql.OperationContext
+	s     *Scheduler
+
+	mu   sync.Mutex
+	memo map[memoKey]int
+}
+
+// memoKey names a selection set (by its backing array, as gqlgen's own
+// CollectFields cache does) collected for one object type.
+type memoKey struct {
+	sel  *ast.Selection
+	n    int
+	typ  string
+}
+
+// children counts the fields gqlgen will resolve on res, the value of the
+// field fc.
+func (t *tracker) children(fc *graphql.FieldContext, res any) int {
+	if res == nil || fc.Field.Definition == nil {
+		return 0
+	}
+	typ := fc.Field.Definition.Type
+	switch t.shape.kinds[typ.Name()] {
+	case ast.Scalar, ast.Enum:
+		return 0
+	}
+	return t.count(reflect.ValueOf(res), typ, fc.Field.Selections)
+}
+
+func (t *tracker) count(v reflect.Value, typ *ast.Type, sel ast.SelectionSet) int {
+	switch v.Kind() {
+	case reflect.Interface:
+		if v.IsNil() {
+			return 0
+		}
+		return t.count(v.Elem(), typ, sel)
+	case reflect.Pointer:
+		if v.IsNil() {
+			return 0
+		}
+		if typ.Elem != nil {
+			return t.count(v.Elem(), typ, sel)
+		}
+		return t.object(v.Elem().Type(), typ, sel)
+	case reflect.Slice, reflect.Array:
+		if typ.Elem == nil {
+			return 0
+		}
+		n := 0
+		for i := range v.Len() {
+			n += t.count(v.Index(i), typ.Elem, sel)
+		}
+		return n
+	case reflect.Struct, reflect.Map:
+		return t.object(v.Type(), typ, sel)
+	}
+	return 0
+}
+
+// object counts the fields resolved on one object of Go type goType for
+// the field type typ: the named type itself, or for an interface or union
+// the concrete type, which this schema's Go types share names with.
+func (t *tracker) object(goType reflect.Type, typ *ast.Type, sel ast.SelectionSet) int {
+	if len(sel) == 0 {
+		return 0
+	}
+	name := typ.Name()
+	if t.shape.kinds[name] != ast.Object {
+		name = goType.Name()
+	}
+	impl, ok := t.shape.satisfies[name]
+	if !ok {
+		return 0
+	}
+	key := memoKey{sel: &sel[0], n: len(sel), typ: name}
+	t.mu.Lock()
+	n, ok := t.memo[key]
+	t.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = t.fields(sel, impl)
+	t.mu.Lock()
+	t.memo[key] = n
+	t.mu.Unlock()
+	return n
+}
+
+// fields counts the collected fields of sel that gqlgen resolves through
+// the field middleware in the parent's turn.
+func (t *tracker) fields(sel ast.SelectionSet, satisfies []string) int {
+	n := 0
+	for _, f := range graphql.CollectFields(t.oc, sel, satisfies) {
+		if f.Name != "__typename" && !f.IsDeferred() {
+			n++
+		}
+	}
+	return n
+}
