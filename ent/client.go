@@ -81,7 +81,8 @@ type (
 		// hooks to execute on mutations.
 		hooks *hooks
 		// interceptors to execute on queries.
-		inters *inters
+		inters   *inters
+		Currency string
 	}
 	// Option function to configure the client.
 	Option func(*config)
@@ -122,6 +123,13 @@ func Log(fn func(...any)) Option {
 func Driver(driver dialect.Driver) Option {
 	return func(c *config) {
 		c.driver = driver
+	}
+}
+
+// Currency configures the Currency.
+func Currency(v string) Option {
+	return func(c *config) {
+		c.Currency = v
 	}
 }
 

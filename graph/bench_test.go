@@ -60,3 +60,25 @@ func BenchmarkNestedQueries(b *testing.B) {
 		}
 	}
 }
+
+// storefrontQuery is the storefront's product grid, the load benchmark's
+// scenario (a) (server/bench): about 1,500 response fields for 50 products.
+const storefrontQuery = `{ products(first: 50, orderBy: {field: CREATED_AT, direction: ASC}) { edges { node { id title category { id name } variants { id sku price { amount } inStock } reviews(first: 3, orderBy: {field: CREATED_AT, direction: ASC}) { edges { node { id rating body author { id name } } } } } } } }`
+
+// BenchmarkStorefront measures the CPU and allocations of one storefront
+// request in-process, over real HTTP, on PostgreSQL: the per-field cost the
+// load benchmark sees, without its noise. Profile it with -cpuprofile.
+//
+//	go test ./graph -run '^$' -bench Storefront -benchmem -benchtime 200x
+func BenchmarkStorefront(b *testing.B) {
+	e := newEnv(b, "postgres")
+	catalog(b, e.store.Client, 5, 10) // 50 products, 2 variants and 3 reviews each
+	e.mustQuery(storefrontQuery, nil, nil)
+	e.counter.Reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		e.mustQuery(storefrontQuery, nil, nil)
+	}
+	b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
+}

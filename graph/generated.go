@@ -64,7 +64,7 @@ type ComplexityRoot struct {
 	Category struct {
 		Ancestors func(childComplexity int) int
 		Children  func(childComplexity int) int
-		ID        func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Parent    func(childComplexity int) int
 		Products  func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.ProductOrder) int
@@ -111,7 +111,7 @@ type ComplexityRoot struct {
 	Order struct {
 		CreatedAt func(childComplexity int) int
 		Customer  func(childComplexity int) int
-		ID        func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		Lines     func(childComplexity int) int
 		Number    func(childComplexity int) int
 		Status    func(childComplexity int) int
@@ -130,12 +130,12 @@ type ComplexityRoot struct {
 	}
 
 	OrderLine struct {
-		ID        func(childComplexity int) int
-		Product   func(childComplexity int) int
-		Quantity  func(childComplexity int) int
-		Subtotal  func(childComplexity int) int
-		UnitPrice func(childComplexity int) int
-		Variant   func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
+		Product        func(childComplexity int) int
+		Quantity       func(childComplexity int) int
+		Subtotal       func(childComplexity int) int
+		UnitPriceMoney func(childComplexity int) int
+		Variant        func(childComplexity int) int
 	}
 
 	OrderPayload struct {
@@ -159,7 +159,7 @@ type ComplexityRoot struct {
 		Category      func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		Description   func(childComplexity int) int
-		ID            func(childComplexity int) int
+		GlobalID      func(childComplexity int) int
 		InStock       func(childComplexity int) int
 		PriceRange    func(childComplexity int) int
 		ReviewCount   func(childComplexity int) int
@@ -203,7 +203,7 @@ type ComplexityRoot struct {
 		Author    func(childComplexity int) int
 		Body      func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		Product   func(childComplexity int) int
 		Rating    func(childComplexity int) int
 		Title     func(childComplexity int) int
@@ -231,7 +231,7 @@ type ComplexityRoot struct {
 	User struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Orders    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.OrderOrder) int
 		Reviews   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) int
@@ -250,14 +250,14 @@ type ComplexityRoot struct {
 	}
 
 	Variant struct {
-		Cost    func(childComplexity int) int
-		ID      func(childComplexity int) int
-		InStock func(childComplexity int) int
-		Price   func(childComplexity int) int
-		Product func(childComplexity int) int
-		Sku     func(childComplexity int) int
-		Stock   func(childComplexity int) int
-		Title   func(childComplexity int) int
+		CostMoney  func(childComplexity int) int
+		GlobalID   func(childComplexity int) int
+		InStock    func(childComplexity int) int
+		PriceMoney func(childComplexity int) int
+		Product    func(childComplexity int) int
+		Sku        func(childComplexity int) int
+		Stock      func(childComplexity int) int
+		Title      func(childComplexity int) int
 	}
 
 	VariantPayload struct {
@@ -270,8 +270,6 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CategoryResolver interface {
-	ID(ctx context.Context, obj *ent.Category) (string, error)
-
 	Parent(ctx context.Context, obj *ent.Category) (*ent.Category, error)
 	Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
 	Ancestors(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
@@ -300,23 +298,15 @@ type MutationResolver interface {
 	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*model.AccountPayload, error)
 }
 type OrderResolver interface {
-	ID(ctx context.Context, obj *ent.Order) (string, error)
-
 	Customer(ctx context.Context, obj *ent.Order) (*ent.User, error)
 	Lines(ctx context.Context, obj *ent.Order) ([]*ent.OrderLine, error)
-	Total(ctx context.Context, obj *ent.Order) (*model.Money, error)
+	Total(ctx context.Context, obj *ent.Order) (*ent.Money, error)
 }
 type OrderLineResolver interface {
-	ID(ctx context.Context, obj *ent.OrderLine) (string, error)
 	Variant(ctx context.Context, obj *ent.OrderLine) (*ent.Variant, error)
 	Product(ctx context.Context, obj *ent.OrderLine) (*ent.Product, error)
-
-	UnitPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
-	Subtotal(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
 }
 type ProductResolver interface {
-	ID(ctx context.Context, obj *ent.Product) (string, error)
-
 	Category(ctx context.Context, obj *ent.Product) (*ent.Category, error)
 	Variants(ctx context.Context, obj *ent.Product) ([]*ent.Variant, error)
 	Reviews(ctx context.Context, obj *ent.Product, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) (*model.ReviewConnection, error)
@@ -338,24 +328,14 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.UserOrder) (*model.UserConnection, error)
 }
 type ReviewResolver interface {
-	ID(ctx context.Context, obj *ent.Review) (string, error)
-
 	Author(ctx context.Context, obj *ent.Review) (*ent.User, error)
 	Product(ctx context.Context, obj *ent.Review) (*ent.Product, error)
 }
 type UserResolver interface {
-	ID(ctx context.Context, obj *ent.User) (string, error)
-
 	Orders(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.OrderOrder) (*model.OrderConnection, error)
 	Reviews(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) (*model.ReviewConnection, error)
 }
 type VariantResolver interface {
-	ID(ctx context.Context, obj *ent.Variant) (string, error)
-
-	Price(ctx context.Context, obj *ent.Variant) (*model.Money, error)
-	Cost(ctx context.Context, obj *ent.Variant) (*model.Money, error)
-
-	InStock(ctx context.Context, obj *ent.Variant) (bool, error)
 	Product(ctx context.Context, obj *ent.Variant) (*ent.Product, error)
 }
 
@@ -416,11 +396,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Category.Children(childComplexity), true
 	case "Category.id":
-		if e.ComplexityRoot.Category.ID == nil {
+		if e.ComplexityRoot.Category.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Category.ID(childComplexity), true
+		return e.ComplexityRoot.Category.GlobalID(childComplexity), true
 	case "Category.name":
 		if e.ComplexityRoot.Category.Name == nil {
 			break
@@ -718,11 +698,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Order.Customer(childComplexity), true
 	case "Order.id":
-		if e.ComplexityRoot.Order.ID == nil {
+		if e.ComplexityRoot.Order.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Order.ID(childComplexity), true
+		return e.ComplexityRoot.Order.GlobalID(childComplexity), true
 	case "Order.lines":
 		if e.ComplexityRoot.Order.Lines == nil {
 			break
@@ -781,11 +761,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
 
 	case "OrderLine.id":
-		if e.ComplexityRoot.OrderLine.ID == nil {
+		if e.ComplexityRoot.OrderLine.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.OrderLine.ID(childComplexity), true
+		return e.ComplexityRoot.OrderLine.GlobalID(childComplexity), true
 	case "OrderLine.product":
 		if e.ComplexityRoot.OrderLine.Product == nil {
 			break
@@ -805,11 +785,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderLine.Subtotal(childComplexity), true
 	case "OrderLine.unitPrice":
-		if e.ComplexityRoot.OrderLine.UnitPrice == nil {
+		if e.ComplexityRoot.OrderLine.UnitPriceMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.OrderLine.UnitPrice(childComplexity), true
+		return e.ComplexityRoot.OrderLine.UnitPriceMoney(childComplexity), true
 	case "OrderLine.variant":
 		if e.ComplexityRoot.OrderLine.Variant == nil {
 			break
@@ -887,11 +867,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Product.Description(childComplexity), true
 	case "Product.id":
-		if e.ComplexityRoot.Product.ID == nil {
+		if e.ComplexityRoot.Product.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Product.ID(childComplexity), true
+		return e.ComplexityRoot.Product.GlobalID(childComplexity), true
 	case "Product.inStock":
 		if e.ComplexityRoot.Product.InStock == nil {
 			break
@@ -1112,11 +1092,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Review.CreatedAt(childComplexity), true
 	case "Review.id":
-		if e.ComplexityRoot.Review.ID == nil {
+		if e.ComplexityRoot.Review.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Review.ID(childComplexity), true
+		return e.ComplexityRoot.Review.GlobalID(childComplexity), true
 	case "Review.product":
 		if e.ComplexityRoot.Review.Product == nil {
 			break
@@ -1195,11 +1175,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
 	case "User.id":
-		if e.ComplexityRoot.User.ID == nil {
+		if e.ComplexityRoot.User.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.User.ID(childComplexity), true
+		return e.ComplexityRoot.User.GlobalID(childComplexity), true
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break
@@ -1268,17 +1248,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
 	case "Variant.cost":
-		if e.ComplexityRoot.Variant.Cost == nil {
+		if e.ComplexityRoot.Variant.CostMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Variant.Cost(childComplexity), true
+		return e.ComplexityRoot.Variant.CostMoney(childComplexity), true
 	case "Variant.id":
-		if e.ComplexityRoot.Variant.ID == nil {
+		if e.ComplexityRoot.Variant.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Variant.ID(childComplexity), true
+		return e.ComplexityRoot.Variant.GlobalID(childComplexity), true
 	case "Variant.inStock":
 		if e.ComplexityRoot.Variant.InStock == nil {
 			break
@@ -1286,11 +1266,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Variant.InStock(childComplexity), true
 	case "Variant.price":
-		if e.ComplexityRoot.Variant.Price == nil {
+		if e.ComplexityRoot.Variant.PriceMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Variant.Price(childComplexity), true
+		return e.ComplexityRoot.Variant.PriceMoney(childComplexity), true
 	case "Variant.product":
 		if e.ComplexityRoot.Variant.Product == nil {
 			break
@@ -3680,7 +3660,7 @@ func (ec *executionContext) _Category_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Category_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Category().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3691,7 +3671,7 @@ func (ec *executionContext) _Category_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Category_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Category", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Category", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Category_name(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
@@ -3967,7 +3947,7 @@ func (ec *executionContext) fieldContext_DeleteReviewPayload_product(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *ent.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3979,8 +3959,8 @@ func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.Col
 			return obj.Amount, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3990,7 +3970,7 @@ func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Money", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graphql.CollectedField, obj *ent.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5196,7 +5176,7 @@ func (ec *executionContext) _Order_id(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Order_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5207,7 +5187,7 @@ func (ec *executionContext) _Order_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Order_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Order", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Order", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Order_number(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
@@ -5355,8 +5335,8 @@ func (ec *executionContext) _Order_total(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Order().Total(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5526,7 +5506,7 @@ func (ec *executionContext) _OrderLine_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_OrderLine_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5537,7 +5517,7 @@ func (ec *executionContext) _OrderLine_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("OrderLine", field, true, false, "ID")
 }
 
 func (ec *executionContext) _OrderLine_variant(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
@@ -5636,11 +5616,11 @@ func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field grap
 			return ec.fieldContext_OrderLine_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().UnitPrice(ctx, obj)
+			return obj.UnitPriceMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5651,7 +5631,7 @@ func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, 
 		Object:     "OrderLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -5668,11 +5648,11 @@ func (ec *executionContext) _OrderLine_subtotal(ctx context.Context, field graph
 			return ec.fieldContext_OrderLine_subtotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().Subtotal(ctx, obj)
+			return obj.Subtotal(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5683,7 +5663,7 @@ func (ec *executionContext) fieldContext_OrderLine_subtotal(_ context.Context, f
 		Object:     "OrderLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -5827,8 +5807,8 @@ func (ec *executionContext) _PriceRange_min(ctx context.Context, field graphql.C
 			return obj.Min, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5859,8 +5839,8 @@ func (ec *executionContext) _PriceRange_max(ctx context.Context, field graphql.C
 			return obj.Max, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5888,7 +5868,7 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Product_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5899,7 +5879,7 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Product", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Product", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Product_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
@@ -6973,7 +6953,7 @@ func (ec *executionContext) _Review_id(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Review_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Review().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6984,7 +6964,7 @@ func (ec *executionContext) _Review_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Review_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Review", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Review", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Review_rating(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
@@ -7358,7 +7338,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_User_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7369,7 +7349,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("User", field, true, false, "ID")
 }
 
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -7757,7 +7737,7 @@ func (ec *executionContext) _Variant_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Variant_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Variant().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7768,7 +7748,7 @@ func (ec *executionContext) _Variant_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Variant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Variant", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Variant", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Variant_sku(ctx context.Context, field graphql.CollectedField, obj *ent.Variant) (ret graphql.Marshaler) {
@@ -7826,11 +7806,11 @@ func (ec *executionContext) _Variant_price(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Variant_price(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Variant().Price(ctx, obj)
+			return obj.PriceMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7841,7 +7821,7 @@ func (ec *executionContext) fieldContext_Variant_price(_ context.Context, field 
 		Object:     "Variant",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -7858,7 +7838,7 @@ func (ec *executionContext) _Variant_cost(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Variant_cost(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Variant().Cost(ctx, obj)
+			return obj.CostMoney(), nil
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -7866,11 +7846,11 @@ func (ec *executionContext) _Variant_cost(ctx context.Context, field graphql.Col
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋshopgraphᚋshopgraphᚋentᚋuserᚐRole(ctx, "STAFF")
 				if err != nil {
-					var zeroVal *model.Money
+					var zeroVal *ent.Money
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *model.Money
+					var zeroVal *ent.Money
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, obj, directive0, role)
@@ -7879,8 +7859,8 @@ func (ec *executionContext) _Variant_cost(ctx context.Context, field graphql.Col
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐMoney(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7891,7 +7871,7 @@ func (ec *executionContext) fieldContext_Variant_cost(_ context.Context, field g
 		Object:     "Variant",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -7949,7 +7929,7 @@ func (ec *executionContext) _Variant_inStock(ctx context.Context, field graphql.
 			return ec.fieldContext_Variant_inStock(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Variant().InStock(ctx, obj)
+			return obj.InStock(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -7960,7 +7940,7 @@ func (ec *executionContext) _Variant_inStock(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Variant_inStock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Variant", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("Variant", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _Variant_product(ctx context.Context, field graphql.CollectedField, obj *ent.Variant) (ret graphql.Marshaler) {
@@ -10674,11 +10654,10 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Category")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Category_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Category_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Category_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -10803,7 +10782,7 @@ func (ec *executionContext) _DeleteReviewPayload(ctx context.Context, sel ast.Se
 
 var moneyImplementors = []string{"Money"}
 
-func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model.Money) graphql.Marshaler {
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *ent.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11027,11 +11006,10 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Order")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "number":
 			out.Values[i] = ec._Order_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11178,11 +11156,10 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("OrderLine")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "variant":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -11201,17 +11178,15 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unitPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_unitPrice(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_unitPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "subtotal":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_subtotal(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_subtotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11360,11 +11335,10 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Product")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Product_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "slug":
 			out.Values[i] = ec._Product_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11693,11 +11667,10 @@ func (ec *executionContext) _Review(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Review")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Review_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Review_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "rating":
 			out.Values[i] = ec._Review_rating(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11909,11 +11882,10 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("User")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._User_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12059,11 +12031,10 @@ func (ec *executionContext) _Variant(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Variant")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Variant_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Variant_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sku":
 			out.Values[i] = ec._Variant_sku(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12075,28 +12046,25 @@ func (ec *executionContext) _Variant(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "price":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Variant_price(ctx, field, obj)
-				})
+			out.Values[i] = ec._Variant_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "cost":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Variant_cost(ctx, field, obj)
-				})
+			out.Values[i] = ec._Variant_cost(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "stock":
 			out.Values[i] = ec._Variant_stock(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "inStock":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Variant_inStock(ctx, field, obj)
-				})
+			out.Values[i] = ec._Variant_inStock(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "product":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12653,7 +12621,21 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐMoney(ctx context.Context, sel ast.SelectionSet, v *ent.Money) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Money!")
 		return graphql.Null
@@ -13334,7 +13316,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋentᚐMoney(ctx context.Context, sel ast.SelectionSet, v *ent.Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -32,8 +32,6 @@ import (
 // Options configure the GraphQL handler. The zero value of a limit turns it
 // off; server/config.go sets production values.
 type Options struct {
-	// Currency is the ISO 4217 code of every Money amount.
-	Currency string
 	// Loaders tunes the per-request dataloaders.
 	Loaders loaders.Config
 	// Introspection enables schema introspection for everyone; without it
@@ -60,23 +58,20 @@ type Options struct {
 	CORSOrigins []string
 }
 
-// NewHandler returns the GraphQL endpoint over client, authenticating
+// NewHandler returns the GraphQL endpoint over client (whose ent.Currency
+// is the currency of every Money amount), authenticating
 // requests with tokens. It installs the row-level rules on client, so give
 // it a client of its own (store.NewClient). Transports are chosen explicitly
 // (GET for queries, POST with a JSON body); gqlgen's NewDefaultServer is not
 // meant for production. Form and multipart bodies match no transport and
 // are refused, so a cross-site form cannot post a mutation.
 func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, opts Options) http.Handler {
-	if opts.Currency == "" {
-		opts.Currency = "USD"
-	}
 	privacy.Install(client)
 	r := &Resolver{
 		client:   client,
 		dialect:  opts.Dialect,
 		tokens:   tokens,
 		validate: newValidator(),
-		currency: opts.Currency,
 		loaders:  opts.Loaders,
 	}
 	es := NewExecutableSchema(newConfig(r))

@@ -91,11 +91,11 @@ func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts 
 	t.Helper()
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	o := graph.Options{Introspection: true, Currency: "USD"}
+	o := graph.Options{Introspection: true}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	api := st.NewClient()
+	api := st.NewClient(ent.Currency("USD"))
 	tokens, err := auth.NewTokens(testKey, time.Hour, api, logger)
 	if err != nil {
 		t.Fatal(err)

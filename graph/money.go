@@ -1,8 +1,8 @@
 package graph
 
-import "github.com/shopgraph/shopgraph/graph/model"
+import "github.com/shopgraph/shopgraph/ent"
 
-// money wraps an amount in minor units with the store's currency.
-func (r *Resolver) money(amount int64) *model.Money {
-	return &model.Money{Amount: int(amount), CurrencyCode: r.currency}
-}
+// money wraps an amount in minor units with the store's currency, the one
+// the API client was made with (ent.Currency), as the money fields bound to
+// entity methods are.
+func (r *Resolver) money(amount int64) *ent.Money { return r.client.Money(amount) }

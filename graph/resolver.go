@@ -15,6 +15,5 @@ type Resolver struct {
 	dialect  string
 	tokens   *auth.Tokens
 	validate *validator.Validate
-	currency string
 	loaders  loaders.Config
 }

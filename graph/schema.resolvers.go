@@ -19,11 +19,6 @@ import (
 	"github.com/shopgraph/shopgraph/graph/relay"
 )
 
-// ID is the resolver for the id field.
-func (r *categoryResolver) ID(ctx context.Context, obj *ent.Category) (string, error) {
-	return relay.ToGlobalID("Category", obj.ID), nil
-}
-
 // Parent is the resolver for the parent field.
 func (r *categoryResolver) Parent(ctx context.Context, obj *ent.Category) (*ent.Category, error) {
 	if obj.ParentID == nil {
@@ -168,11 +163,6 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 	return r.changePassword(ctx, input)
 }
 
-// ID is the resolver for the id field.
-func (r *orderResolver) ID(ctx context.Context, obj *ent.Order) (string, error) {
-	return relay.ToGlobalID("Order", obj.ID), nil
-}
-
 // Customer is the resolver for the customer field.
 func (r *orderResolver) Customer(ctx context.Context, obj *ent.Order) (*ent.User, error) {
 	u, err := loaders.UserByID(ctx, obj.CustomerID)
@@ -185,17 +175,12 @@ func (r *orderResolver) Lines(ctx context.Context, obj *ent.Order) ([]*ent.Order
 }
 
 // Total is the resolver for the total field.
-func (r *orderResolver) Total(ctx context.Context, obj *ent.Order) (*model.Money, error) {
+func (r *orderResolver) Total(ctx context.Context, obj *ent.Order) (*ent.Money, error) {
 	total, err := loaders.OrderTotal(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
 	return r.money(total), nil
-}
-
-// ID is the resolver for the id field.
-func (r *orderLineResolver) ID(ctx context.Context, obj *ent.OrderLine) (string, error) {
-	return relay.ToGlobalID("OrderLine", obj.ID), nil
 }
 
 // Variant is the resolver for the variant field.
@@ -212,21 +197,6 @@ func (r *orderLineResolver) Product(ctx context.Context, obj *ent.OrderLine) (*e
 	}
 	p, err := historyProduct(ctx, v.ProductID)
 	return nonNil(p, err, "product")
-}
-
-// UnitPrice is the resolver for the unitPrice field.
-func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
-	return r.money(obj.UnitPrice), nil
-}
-
-// Subtotal is the resolver for the subtotal field.
-func (r *orderLineResolver) Subtotal(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
-	return r.money(obj.UnitPrice * int64(obj.Quantity)), nil
-}
-
-// ID is the resolver for the id field.
-func (r *productResolver) ID(ctx context.Context, obj *ent.Product) (string, error) {
-	return relay.ToGlobalID("Product", obj.ID), nil
 }
 
 // Category is the resolver for the category field.
@@ -409,11 +379,6 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string, la
 	return r.listUsers(ctx, p, filter)
 }
 
-// ID is the resolver for the id field.
-func (r *reviewResolver) ID(ctx context.Context, obj *ent.Review) (string, error) {
-	return relay.ToGlobalID("Review", obj.ID), nil
-}
-
 // Author is the resolver for the author field.
 func (r *reviewResolver) Author(ctx context.Context, obj *ent.Review) (*ent.User, error) {
 	u, err := loaders.UserByID(ctx, obj.AuthorID)
@@ -424,11 +389,6 @@ func (r *reviewResolver) Author(ctx context.Context, obj *ent.Review) (*ent.User
 func (r *reviewResolver) Product(ctx context.Context, obj *ent.Review) (*ent.Product, error) {
 	p, err := loaders.ProductByID(ctx, obj.ProductID)
 	return nonNil(p, err, "product")
-}
-
-// ID is the resolver for the id field.
-func (r *userResolver) ID(ctx context.Context, obj *ent.User) (string, error) {
-	return relay.ToGlobalID("User", obj.ID), nil
 }
 
 // Orders is the resolver for the orders field.
@@ -457,26 +417,6 @@ func (r *userResolver) Reviews(ctx context.Context, obj *ent.User, first *int, a
 		return nil, err
 	}
 	return reviewConnection(p, rows, count), nil
-}
-
-// ID is the resolver for the id field.
-func (r *variantResolver) ID(ctx context.Context, obj *ent.Variant) (string, error) {
-	return relay.ToGlobalID("Variant", obj.ID), nil
-}
-
-// Price is the resolver for the price field.
-func (r *variantResolver) Price(ctx context.Context, obj *ent.Variant) (*model.Money, error) {
-	return r.money(obj.Price), nil
-}
-
-// Cost is the resolver for the cost field.
-func (r *variantResolver) Cost(ctx context.Context, obj *ent.Variant) (*model.Money, error) {
-	return r.money(obj.Cost), nil
-}
-
-// InStock is the resolver for the inStock field.
-func (r *variantResolver) InStock(ctx context.Context, obj *ent.Variant) (bool, error) {
-	return obj.Stock > 0, nil
 }
 
 // Product is the resolver for the product field.

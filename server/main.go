@@ -26,6 +26,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/seed"
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/graph"
@@ -234,7 +235,7 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 // routes wires the HTTP surface: GraphQL, the playground and the probes.
 // rdb, if not nil, holds shared rate-limit buckets and persisted queries.
 func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger) (http.Handler, error) {
-	api := st.NewClient() // the API's own client: row-level rules are installed on it
+	api := st.NewClient(ent.Currency(cfg.Currency)) // the API's own client: row-level rules are installed on it
 	key := cfg.JWTSecret
 	if len(key) == 0 {
 		key = make([]byte, 32)
@@ -246,7 +247,6 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		return nil, err
 	}
 	opts := graph.Options{
-		Currency:      cfg.Currency,
 		Introspection: !cfg.production(),
 		Production:    cfg.production(),
 		Dialect:       st.Dialect,

@@ -49,8 +49,11 @@ type Store struct {
 }
 
 // NewClient returns another ent client over the same pool, with no
-// interceptors or hooks of its own yet.
-func (s *Store) NewClient() *ent.Client { return ent.NewClient(ent.Driver(s.drv)) }
+// interceptors or hooks of its own yet, configured by opts (the API's own
+// client gets ent.Currency).
+func (s *Store) NewClient(opts ...ent.Option) *ent.Client {
+	return ent.NewClient(append([]ent.Option{ent.Driver(s.drv)}, opts...)...)
+}
 
 // Open connects to the database cfg names. It does not migrate.
 func Open(ctx context.Context, cfg Config) (*Store, error) {

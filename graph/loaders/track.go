@@ -85,9 +85,9 @@ type tracker struct {
 // memoKey names a selection set (by its backing array, as gqlgen's own
 // CollectFields cache does) collected for one object type.
 type memoKey struct {
-	sel  *ast.Selection
-	n    int
-	typ  string
+	sel *ast.Selection
+	n   int
+	typ string
 }
 
 // children counts the fields gqlgen will resolve on res, the value of the

@@ -121,14 +121,6 @@ type DeleteReviewPayload struct {
 	Product *ent.Product `json:"product"`
 }
 
-// An amount of money in minor units (cents), with its ISO 4217 currency.
-type Money struct {
-	// Amount in the currency's minor unit, e.g. 1999 for 19.99.
-	Amount int `json:"amount"`
-	// ISO 4217 currency code, e.g. USD.
-	CurrencyCode string `json:"currencyCode"`
-}
-
 // Moves a category under another, or to the root. Staff only.
 type MoveCategoryInput struct {
 	// The category (a Category ID).
@@ -202,9 +194,9 @@ type PriceFilter struct {
 // The lowest and highest price among a product's variants.
 type PriceRange struct {
 	// Price of the cheapest variant.
-	Min *Money `json:"min"`
+	Min *ent.Money `json:"min"`
 	// Price of the most expensive variant.
-	Max *Money `json:"max"`
+	Max *ent.Money `json:"max"`
 }
 
 // Narrows a product list. All given conditions must hold.

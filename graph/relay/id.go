@@ -5,15 +5,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/graph/apperr"
 )
 
-// ToGlobalID returns the opaque ID of row id of GraphQL type typ.
-func ToGlobalID(typ string, id int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.Itoa(id)))
-}
+// ToGlobalID returns the opaque ID of row id of GraphQL type typ. The
+// entities' own id fields use the same encoding (ent.GlobalID).
+func ToGlobalID(typ string, id int) string { return ent.GlobalID(typ, id) }
 
-// FromGlobalID splits an opaque ID into its type and row ID. A malformed ID
+// FromGlobalID splits an opaque ID (ent.GlobalID) into its type and row ID. A malformed ID
 // is a BAD_USER_INPUT error naming field.
 func FromGlobalID(field, gid string) (typ string, id int, err error) {
 	raw, err := base64.RawURLEncoding.DecodeString(gid)
