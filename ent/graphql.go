@@ -2,7 +2,11 @@ package ent
 
 import (
 	"encoding/base64"
+	"slices"
 	"strconv"
+
+	"github.com/shopgraph/shopgraph/ent/product"
+	"github.com/shopgraph/shopgraph/ent/user"
 )
 
 // This file is written by hand: what the GraphQL layer reads of an entity
@@ -65,4 +69,17 @@ func (l *OrderLine) UnitPriceMoney() *Money { return &Money{l.UnitPrice, l.confi
 // Subtotal is the line's quantity times its unit price.
 func (l *OrderLine) Subtotal() *Money {
 	return &Money{l.UnitPrice * int64(l.Quantity), l.config.Currency}
+}
+
+// UserReadColumns are the user columns the API reads: all but the password
+// hash, which only the account code (sign-in, password change) reads, with
+// a query of its own.
+func UserReadColumns() []string {
+	return slices.DeleteFunc(slices.Clone(user.Columns), func(c string) bool { return c == user.FieldPasswordHash })
+}
+
+// ProductColumnsWithoutDescription are the product columns but the
+// description, the one long text a product list rarely shows.
+func ProductColumnsWithoutDescription() []string {
+	return slices.DeleteFunc(slices.Clone(product.Columns), func(c string) bool { return c == product.FieldDescription })
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/variant"
 	"github.com/shopgraph/shopgraph/graph"
 	"github.com/shopgraph/shopgraph/graph/limits"
+	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
 
 // These tests send each attack the production edge exists for over real
@@ -178,6 +179,12 @@ func edgePostJSON(t *testing.T, e *env, payload any, header http.Header) edgeRep
 func edgePost(t *testing.T, e *env, query string) edgeReply {
 	t.Helper()
 	return edgePostJSON(t, e, map[string]any{"query": query}, nil)
+}
+
+// edgePostCost POSTs query asking for the cost report (extensions.cost).
+func edgePostCost(t *testing.T, e *env, query string) edgeReply {
+	t.Helper()
+	return edgePostJSON(t, e, map[string]any{"query": query, "extensions": map[string]any{"cost": true}}, nil)
 }
 
 // edgeGet sends params in a GET URL with extra headers.
@@ -511,7 +518,7 @@ func checkBudgetRunsOut(t *testing.T, envs ...*env) {
 	for i := 0; ; i++ {
 		e := envs[i%len(envs)]
 		e.counter.Reset()
-		r := edgePost(t, e, edgeBudgetQuery)
+		r := edgePostCost(t, e, edgeBudgetQuery)
 		if r.status == http.StatusTooManyRequests {
 			if got := r.code(t); got != limits.CodeRateLimited {
 				t.Errorf("code of 429: got %q, want %s:\n%s", got, limits.CodeRateLimited, r.body)
@@ -710,14 +717,17 @@ func TestEdgeReportsCost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := edgePost(t, e, tt.query)
+			if r := edgePost(t, e, tt.query); r.gql(t).Extensions.Cost != nil {
+				t.Errorf("extensions.cost unasked: got %s, want none", r.body)
+			}
+			r := edgePostCost(t, e, tt.query)
 			g := r.gql(t)
 			if r.status != http.StatusOK || len(g.Errors) > 0 {
 				t.Fatalf("got %d %s, want data", r.status, r.body)
 			}
 			c := g.Extensions.Cost
 			if c == nil {
-				t.Fatalf("extensions.cost: got none, want it on every response:\n%s", r.body)
+				t.Fatalf("extensions.cost: got none, want it on every response that asks:\n%s", r.body)
 			}
 			if c.Requested != tt.cost || c.Limit != 20000 {
 				t.Errorf("cost requested/limit: got %d/%d, want %d/20000", c.Requested, c.Limit, tt.cost)
@@ -1140,4 +1150,56 @@ func edgeRedisPrefix(t *testing.T, rdb *redis.Client) string {
 		}
 	})
 	return prefix
+}
+
+// TestEdgeClientGoneLogsOneLine: a client that hangs up while its request
+// waits on the database costs one log line, the access log marked
+// client_gone, not an ERROR line per field of the response.
+func TestEdgeClientGoneLogsOneLine(t *testing.T) {
+	t.Parallel()
+	e := edgeEnv(t)
+	lock, err := e.store.DB.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.Exec("LOCK TABLE " + variant.Table + " IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	const q = `{ products(first: 20) { edges { node { title variants { sku price { amount } } } } } }`
+	var ids []string
+	for i := range 5 {
+		id := fmt.Sprintf("client-gone-%d", i)
+		ids = append(ids, id)
+		ctx, cancel := context.WithCancel(context.Background())
+		body, _ := json.Marshal(map[string]any{"query": q})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(reqlog.Header, id)
+		time.AfterFunc(100*time.Millisecond, cancel)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+			t.Fatalf("request %s: got an answer (%d) while the variants were locked, want the client to hang up first", id, res.StatusCode)
+		}
+	}
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// The server finishes each request on its own time; wait for its
+	// access lines (the count below, not this wait, is the assertion).
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && strings.Count(e.logs.String(), `"client_gone":true`) < len(ids) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	logs := e.logs.String()
+	for _, id := range ids {
+		var lines []string
+		for _, line := range strings.Split(logs, "\n") {
+			if strings.Contains(line, `"`+id+`"`) {
+				lines = append(lines, line)
+			}
+		}
+		if len(lines) != 1 || !strings.Contains(lines[0], `"client_gone":true`) {
+			t.Errorf("request %s: got %d log lines, want 1 access line marked client_gone:\n%s", id, len(lines), strings.Join(lines, "\n"))
+		}
+	}
 }

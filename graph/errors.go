@@ -59,9 +59,19 @@ func presentErrors(logger *slog.Logger, production bool) graphql.ErrorPresenterF
 			out.Extensions = map[string]any{"code": apperr.Conflict}
 			return out
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
+		// The request's own context ended: whatever the driver made of it
+		// (lib/pq reports a cancelled statement in its own words), the
+		// cause is the deadline or the client, not a fault to log. A client
+		// that hangs up mid-request would otherwise write one ERROR line per
+		// field of the response; the access log line says it left.
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			out.Message = "the request took too long and was stopped"
 			out.Extensions = map[string]any{"code": "TIMEOUT"}
+			return out
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
+			out.Message = "the request was cancelled"
+			out.Extensions = map[string]any{"code": "CANCELLED"}
 			return out
 		}
 		var gqlErr *gqlerror.Error

@@ -107,7 +107,9 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		sched := loaders.NewScheduler(ctx, 0, r.loaders.Stall)
 		shape.Track(sched, graphql.GetOperationContext(ctx))
-		responses := next(loaders.With(ctx, loaders.New(ctx, client, r.loaders, sched)))
+		l := loaders.New(ctx, client, r.loaders, sched)
+		l.Narrow(graphql.GetOperationContext(ctx))
+		responses := next(loaders.With(ctx, l))
 		return func(ctx context.Context) *graphql.Response {
 			res := responses(ctx)
 			if _, stalled := sched.Stats(); stalled > 0 {

@@ -20,6 +20,9 @@ import (
 func (r *Resolver) listProducts(ctx context.Context, p relay.Page, where []predicate.Product) (*model.ProductConnection, error) {
 	q := r.client.Product.Query().Where(where...)
 	page := q.Clone()
+	if cols := loaders.ProductColumns(ctx); cols != nil {
+		page.Select(cols...)
+	}
 	page.Modify(p.Apply)
 	rows, err := page.All(ctx)
 	if err != nil {
@@ -59,6 +62,7 @@ func (r *Resolver) listUsers(ctx context.Context, p relay.Page, f *model.UserFil
 		q.Where(user.RoleIn(f.Role...))
 	}
 	page := q.Clone()
+	page.Select(ent.UserReadColumns()...)
 	page.Modify(p.Apply)
 	rows, err := page.All(ctx)
 	if err != nil {

@@ -252,3 +252,46 @@ func grepLines(s, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestReadsOnlyWhatItShows: no read statement selects a password hash (a
+// review's author, a user list, the viewer of a token), and a product's
+// description is read only when the document asks for one.
+func TestReadsOnlyWhatItShows(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		staff := e.store.Client.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(context.Background())
+		catalog(t, e.store.Client, 2, 3)
+		orders(t, e.store.Client, 3, 2)
+		e = e.as(staff)
+		for _, tc := range []struct {
+			name, query, absent string
+		}{
+			{"CatalogWithoutPasswordHash", catalogQuery, "password_hash"},
+			{"OrdersWithoutPasswordHash", ordersQuery, "password_hash"},
+			{"ViewerWithoutPasswordHash", `{ viewer { name email } }`, "password_hash"},
+			{"CatalogWithoutDescription", catalogQuery, "description"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				e.counter.Reset()
+				e.mustQuery(tc.query, nil, nil)
+				for _, s := range e.counter.Statements() {
+					if strings.Contains(s.Query, tc.absent) {
+						t.Errorf("statement reads %s: %s", tc.absent, s.Query)
+					}
+				}
+			})
+		}
+		t.Run("DescriptionWhenAsked", func(t *testing.T) {
+			var data struct {
+				Products struct {
+					Edges []struct{ Node struct{ Description string } }
+				}
+			}
+			e.store.Client.Product.Update().SetDescription("Soft and warm.").ExecX(context.Background())
+			e.mustQuery(`{ products(first: 2) { edges { node { description } } } }`, nil, &data)
+			if len(data.Products.Edges) == 0 || data.Products.Edges[0].Node.Description != "Soft and warm." {
+				t.Errorf("got %+v, want the description", data.Products)
+			}
+		})
+	})
+}

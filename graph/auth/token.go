@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/apperr"
 )
 
@@ -114,7 +115,7 @@ func (t *Tokens) viewer(ctx context.Context, header string) (Viewer, error) {
 	if err != nil {
 		return Viewer{}, err
 	}
-	u, err := t.users.User.Get(ctx, id)
+	u, err := t.users.User.Query().Where(user.ID(id)).Select(user.FieldID, user.FieldRole).Only(ctx)
 	if err != nil {
 		return Viewer{}, fmt.Errorf("load viewer %d: %w", id, err)
 	}

@@ -176,7 +176,11 @@ func refuse(code string, cost *Cost, format string, args ...any) *gqlerror.Error
 	return err
 }
 
-// InterceptResponse reports the operation's cost in extensions.cost.
+// InterceptResponse reports the operation's cost in extensions.cost when
+// the request asks for it with the request extension "cost": true. A
+// refusal always carries it (it says why); on every other response it would
+// be bytes most clients never read: more than half of a small mobile
+// lookup's response.
 func (e *Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	if resp == nil {
@@ -186,7 +190,7 @@ func (e *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 	if !graphql.HasOperationContext(ctx) {
 		return resp
 	}
-	if oc := graphql.GetOperationContext(ctx); oc != nil {
+	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Extensions["cost"] == true {
 		if cost, ok := oc.Stats.GetExtension(statsKey).(*Cost); ok {
 			if resp.Extensions == nil {
 				resp.Extensions = map[string]any{}

@@ -22,10 +22,17 @@ import (
 )
 
 // fetcher runs the batch statements; one method per loader.
-type fetcher struct{ client *ent.Client }
+type fetcher struct {
+	client *ent.Client
+	l      *Loaders // the operation's column choices
+}
 
 func (f fetcher) products(ctx context.Context, ids []int) ([]*ent.Product, error) {
-	rows, err := f.client.Product.Query().Where(predicate.Product(inKeys(product.FieldID, ids))).All(ctx)
+	q := f.client.Product.Query().Where(predicate.Product(inKeys(product.FieldID, ids)))
+	if cols := f.l.productColumns; cols != nil {
+		q.Select(cols...)
+	}
+	rows, err := q.All(ctx)
 	return rows, wrap(err, "load %d products", len(ids))
 }
 
@@ -35,7 +42,7 @@ func (f fetcher) categories(ctx context.Context, ids []int) ([]*ent.Category, er
 }
 
 func (f fetcher) users(ctx context.Context, ids []int) ([]*ent.User, error) {
-	rows, err := f.client.User.Query().Where(predicate.User(inKeys(user.FieldID, ids))).All(ctx)
+	rows, err := f.client.User.Query().Where(predicate.User(inKeys(user.FieldID, ids))).Select(ent.UserReadColumns()...).All(ctx)
 	return rows, wrap(err, "load %d users", len(ids))
 }
 
@@ -301,6 +308,9 @@ func (f fetcher) productPages(ctx context.Context, parents []int, p relay.Page, 
 	// One LIMITed branch per category: a root category's subtree can hold
 	// most of the catalog, and a window over it would sort all of it.
 	q := f.client.Product.Query().Where(listing.ProductWhere(pf)...)
+	if cols := f.l.productColumns; cols != nil {
+		q.Select(cols...)
+	}
 	q.Modify(p.Union(parents, "root_id", func(s *sql.Selector, parent int) {
 		listing.InCategoryTreeOf(parent)(s)
 	}))

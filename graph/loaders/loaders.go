@@ -32,6 +32,8 @@ type Loaders struct {
 	client *ent.Client
 	cfg    Config
 	sched  *Scheduler
+	// productColumns are the product columns statements read; nil is all.
+	productColumns []string
 
 	productByID   *loader[int, *ent.Product]
 	categoryByID  *loader[int, *ent.Category]
@@ -77,11 +79,12 @@ func New(ctx context.Context, client *ent.Client, cfg Config, s *Scheduler) *Loa
 	if s == nil {
 		s = NewScheduler(ctx, 1, cfg.Stall)
 	}
-	f := fetcher{client: client}
+	l := &Loaders{client: client, cfg: cfg, sched: s}
+	f := fetcher{client: client, l: l}
 	// Loaders keyed by product are only ever asked about products the
 	// viewer has already been allowed to see.
 	children := privacy.ForVisibleProducts(ctx)
-	return &Loaders{
+	*l = Loaders{
 		client: client,
 		cfg:    cfg,
 		sched:  s,
@@ -114,12 +117,24 @@ func New(ctx context.Context, client *ent.Client, cfg Config, s *Scheduler) *Loa
 		productsByCategory:   newLoader(ctx, s, cfg, paged(f.productPages, rootID)),
 		productCountByCat:    newLoader(ctx, s, cfg, counted(f.productCounts)),
 	}
+	return l
 }
 
 // Renew returns empty loaders for the same operation and scheduler: a
 // mutation's payload must not show rows cached before it ran.
 func (l *Loaders) Renew(ctx context.Context) *Loaders {
-	return New(ctx, l.client, l.cfg, l.sched)
+	n := New(ctx, l.client, l.cfg, l.sched)
+	n.productColumns = l.productColumns
+	return n
+}
+
+// ProductColumns are the product columns a statement of ctx's operation
+// should read (nil: all of them).
+func ProductColumns(ctx context.Context) []string {
+	if l, err := From(ctx); err == nil {
+		return l.productColumns
+	}
+	return nil
 }
 
 // Scheduler returns the scheduler the loaders' batches wait on.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shopgraph/shopgraph/ent"
 )
 
 // Shape is what the Scheduler's field accounting needs to know of a schema:
@@ -173,4 +175,49 @@ func (t *tracker) fields(sel ast.SelectionSet, satisfies []string) int {
 		}
 	}
 	return n
+}
+
+// Narrow makes l read only the columns oc's document can show: a product's
+// description (its one long text) only if some field of the document is
+// named description. Cached rows are shared by the whole operation, so the
+// choice is the document's, not a field's.
+func (l *Loaders) Narrow(oc *graphql.OperationContext) {
+	if oc == nil || oc.Doc == nil {
+		return
+	}
+	if !mentions(oc.Doc, "description") {
+		l.productColumns = ent.ProductColumnsWithoutDescription()
+	}
+}
+
+// mentions reports whether any operation or fragment of doc selects a field
+// called name.
+func mentions(doc *ast.QueryDocument, name string) bool {
+	var walk func(ast.SelectionSet) bool
+	walk = func(sel ast.SelectionSet) bool {
+		for _, s := range sel {
+			switch s := s.(type) {
+			case *ast.Field:
+				if s.Name == name || walk(s.SelectionSet) {
+					return true
+				}
+			case *ast.InlineFragment:
+				if walk(s.SelectionSet) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, op := range doc.Operations {
+		if walk(op.SelectionSet) {
+			return true
+		}
+	}
+	for _, f := range doc.Fragments {
+		if walk(f.SelectionSet) {
+			return true
+		}
+	}
+	return false
 }
