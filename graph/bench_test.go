@@ -82,3 +82,22 @@ func BenchmarkStorefront(b *testing.B) {
 	}
 	b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
 }
+
+// BenchmarkLookup measures the mobile case, one product by slug with three
+// fields (the load benchmark's scenario b): the per-request cost of the
+// HTTP edge, limits and execution when the data is one row.
+//
+//	go test ./graph -run '^$' -bench Lookup -benchmem -benchtime 2000x
+func BenchmarkLookup(b *testing.B) {
+	e := newEnv(b, "postgres")
+	catalog(b, e.store.Client, 1, 3)
+	const q = `{ product(slug: "p-1") { id title priceRange { min { amount } } } }`
+	e.mustQuery(q, nil, nil)
+	e.counter.Reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		e.mustQuery(q, nil, nil)
+	}
+	b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
+}

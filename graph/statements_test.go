@@ -153,6 +153,9 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 					var data map[string]any
 					e.mustQuery(tc.query, nil, &data)
 					counts[small], rows[small] = e.counter.Count(), tc.rowsPath(data)
+					if logs := e.logs.String(); strings.Contains(logs, stallLog) {
+						t.Errorf("%d rows: a batch ran after a stall, not when the operation went quiet:\n%s", rows[small], grepLines(logs, stallLog))
+					}
 					if got, want := counts[small], len(tc.want); got != want {
 						t.Errorf("%d rows: got %d statements, want %d (one per edge: %q)\n%s", rows[small], got, want, tc.want, e.counter)
 					}

@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/shopgraph/shopgraph/ent"
@@ -29,40 +30,42 @@ var DefaultConfig = Config{Stall: 2 * time.Second, MaxBatch: 20000}
 
 // Loaders are one operation's dataloaders.
 type Loaders struct {
+	ctx    context.Context // the operation's; batches run with it
+	f      fetcher
 	client *ent.Client
 	cfg    Config
 	sched  *Scheduler
 	// productColumns are the product columns statements read; nil is all.
 	productColumns []string
 
-	productByID   *loader[int, *ent.Product]
-	categoryByID  *loader[int, *ent.Category]
-	userByID      *loader[int, *ent.User]
-	variantByID   *loader[int, *ent.Variant]
-	reviewByID    *loader[int, *ent.Review]
-	orderByID     *loader[int, *ent.Order]
-	orderLineByID *loader[int, *ent.OrderLine]
+	productByID   lazy[int, *ent.Product]
+	categoryByID  lazy[int, *ent.Category]
+	userByID      lazy[int, *ent.User]
+	variantByID   lazy[int, *ent.Variant]
+	reviewByID    lazy[int, *ent.Review]
+	orderByID     lazy[int, *ent.Order]
+	orderLineByID lazy[int, *ent.OrderLine]
 
 	// Order history: a line's variant and product whatever their status.
-	lineVariantByID *loader[int, *ent.Variant]
-	lineProductByID *loader[int, *ent.Product]
+	lineVariantByID lazy[int, *ent.Variant]
+	lineProductByID lazy[int, *ent.Product]
 
-	variantsByProduct   *loader[int, []*ent.Variant]
-	childrenByCategory  *loader[int, []*ent.Category]
-	ancestorsByCategory *loader[int, []*ent.Category]
-	linesByOrder        *loader[int, []*ent.OrderLine]
+	variantsByProduct   lazy[int, []*ent.Variant]
+	childrenByCategory  lazy[int, []*ent.Category]
+	ancestorsByCategory lazy[int, []*ent.Category]
+	linesByOrder        lazy[int, []*ent.OrderLine]
 
-	reviewStats  *loader[int, ReviewStats]
-	variantStats *loader[int, VariantStats]
-	orderTotal   *loader[int, int64]
+	reviewStats  lazy[int, ReviewStats]
+	variantStats lazy[int, VariantStats]
+	orderTotal   lazy[int, int64]
 
-	reviewsByProduct     *loader[PageKey, []*ent.Review]
-	reviewsByAuthor      *loader[PageKey, []*ent.Review]
-	reviewCountByAuthor  *loader[CountKey, int]
-	ordersByCustomer     *loader[PageKey, []*ent.Order]
-	orderCountByCustomer *loader[CountKey, int]
-	productsByCategory   *loader[PageKey, []*ent.Product]
-	productCountByCat    *loader[CountKey, int]
+	reviewsByProduct     lazy[PageKey, []*ent.Review]
+	reviewsByAuthor      lazy[PageKey, []*ent.Review]
+	reviewCountByAuthor  lazy[CountKey, int]
+	ordersByCustomer     lazy[PageKey, []*ent.Order]
+	orderCountByCustomer lazy[CountKey, int]
+	productsByCategory   lazy[PageKey, []*ent.Product]
+	productCountByCat    lazy[CountKey, int]
 }
 
 // New returns fresh loaders over client for one operation, whose batches
@@ -79,44 +82,8 @@ func New(ctx context.Context, client *ent.Client, cfg Config, s *Scheduler) *Loa
 	if s == nil {
 		s = NewScheduler(ctx, 1, cfg.Stall)
 	}
-	l := &Loaders{client: client, cfg: cfg, sched: s}
-	f := fetcher{client: client, l: l}
-	// Loaders keyed by product are only ever asked about products the
-	// viewer has already been allowed to see.
-	children := privacy.ForVisibleProducts(ctx)
-	*l = Loaders{
-		client: client,
-		cfg:    cfg,
-		sched:  s,
-
-		productByID:   newLoader(ctx, s, cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
-		categoryByID:  newLoader(ctx, s, cfg, byID(f.categories, func(c *ent.Category) int { return c.ID })),
-		userByID:      newLoader(ctx, s, cfg, byID(f.users, func(u *ent.User) int { return u.ID })),
-		variantByID:   newLoader(ctx, s, cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
-		reviewByID:    newLoader(ctx, s, cfg, byID(f.reviews, func(r *ent.Review) int { return r.ID })),
-		orderByID:     newLoader(ctx, s, cfg, byID(f.orders, func(o *ent.Order) int { return o.ID })),
-		orderLineByID: newLoader(ctx, s, cfg, byID(f.orderLines, func(l *ent.OrderLine) int { return l.ID })),
-
-		lineVariantByID: newLoader(privacy.WithOrderHistory(ctx), s, cfg, byID(f.variants, func(v *ent.Variant) int { return v.ID })),
-		lineProductByID: newLoader(privacy.WithOrderHistory(ctx), s, cfg, byID(f.products, func(p *ent.Product) int { return p.ID })),
-
-		variantsByProduct:   newLoader(children, s, cfg, groupBy(f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID })),
-		childrenByCategory:  newLoader(ctx, s, cfg, groupBy(f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID })),
-		ancestorsByCategory: newLoader(ctx, s, cfg, groupBy(f.ancestorsOfCategories, startID)),
-		linesByOrder:        newLoader(ctx, s, cfg, groupBy(f.linesOfOrders, func(l *ent.OrderLine) int { return l.OrderID })),
-
-		reviewStats:  newLoader(children, s, cfg, aggregate(f.reviewStats)),
-		variantStats: newLoader(children, s, cfg, aggregate(f.variantStats)),
-		orderTotal:   newLoader(ctx, s, cfg, aggregate(f.orderTotals)),
-
-		reviewsByProduct:     newLoader(children, s, cfg, paged(f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID })),
-		reviewsByAuthor:      newLoader(ctx, s, cfg, paged(f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID })),
-		reviewCountByAuthor:  newLoader(ctx, s, cfg, counted(f.reviewCountsByAuthor)),
-		ordersByCustomer:     newLoader(ctx, s, cfg, paged(f.orderPages, func(o *ent.Order) int { return o.CustomerID })),
-		orderCountByCustomer: newLoader(ctx, s, cfg, counted(f.orderCountsByCustomer)),
-		productsByCategory:   newLoader(ctx, s, cfg, paged(f.productPages, rootID)),
-		productCountByCat:    newLoader(ctx, s, cfg, counted(f.productCounts)),
-	}
+	l := &Loaders{ctx: ctx, client: client, cfg: cfg, sched: s}
+	l.f = fetcher{client: client, l: l}
 	return l
 }
 
@@ -139,6 +106,156 @@ func ProductColumns(ctx context.Context) []string {
 
 // Scheduler returns the scheduler the loaders' batches wait on.
 func (l *Loaders) Scheduler() *Scheduler { return l.sched }
+
+// lazy is a loader made on first use: an operation uses a few of the
+// loaders, and making all of them (a cache each) cost more than a small
+// lookup's own work.
+type lazy[K comparable, V any] struct {
+	once sync.Once
+	l    *loader[K, V]
+}
+
+func (z *lazy[K, V]) get(make func() *loader[K, V]) *loader[K, V] {
+	z.once.Do(func() { z.l = make() })
+	return z.l
+}
+
+func (l *Loaders) productByIDL() *loader[int, *ent.Product] {
+	return l.productByID.get(func() *loader[int, *ent.Product] {
+		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.products, func(p *ent.Product) int { return p.ID }))
+	})
+}
+
+func (l *Loaders) categoryByIDL() *loader[int, *ent.Category] {
+	return l.categoryByID.get(func() *loader[int, *ent.Category] {
+		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.categories, func(c *ent.Category) int { return c.ID }))
+	})
+}
+
+func (l *Loaders) userByIDL() *loader[int, *ent.User] {
+	return l.userByID.get(func() *loader[int, *ent.User] {
+		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.users, func(u *ent.User) int { return u.ID }))
+	})
+}
+
+func (l *Loaders) variantByIDL() *loader[int, *ent.Variant] {
+	return l.variantByID.get(func() *loader[int, *ent.Variant] {
+		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.variants, func(v *ent.Variant) int { return v.ID }))
+	})
+}
+
+func (l *Loaders) reviewByIDL() *loader[int, *ent.Review] {
+	return l.reviewByID.get(func() *loader[int, *ent.Review] {
+		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.reviews, func(r *ent.Review) int { return r.ID }))
+	})
+}
+
+func (l *Loaders) orderByIDL() *loader[int, *ent.Order] {
+	return l.orderByID.get(func() *loader[int, *ent.Order] {
+		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.orders, func(o *ent.Order) int { return o.ID }))
+	})
+}
+
+func (l *Loaders) orderLineByIDL() *loader[int, *ent.OrderLine] {
+	return l.orderLineByID.get(func() *loader[int, *ent.OrderLine] {
+		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.orderLines, func(l *ent.OrderLine) int { return l.ID }))
+	})
+}
+
+func (l *Loaders) lineVariantByIDL() *loader[int, *ent.Variant] {
+	return l.lineVariantByID.get(func() *loader[int, *ent.Variant] {
+		return newLoader(privacy.WithOrderHistory(l.ctx), l.sched, l.cfg, byID(l.f.variants, func(v *ent.Variant) int { return v.ID }))
+	})
+}
+
+func (l *Loaders) lineProductByIDL() *loader[int, *ent.Product] {
+	return l.lineProductByID.get(func() *loader[int, *ent.Product] {
+		return newLoader(privacy.WithOrderHistory(l.ctx), l.sched, l.cfg, byID(l.f.products, func(p *ent.Product) int { return p.ID }))
+	})
+}
+
+// The loaders keyed by product read with privacy.ForVisibleProducts: they
+// are only ever asked about products the viewer was already allowed to see.
+
+func (l *Loaders) variantsByProductL() *loader[int, []*ent.Variant] {
+	return l.variantsByProduct.get(func() *loader[int, []*ent.Variant] {
+		return newLoader(privacy.ForVisibleProducts(l.ctx), l.sched, l.cfg, groupBy(l.f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID }))
+	})
+}
+
+func (l *Loaders) childrenByCategoryL() *loader[int, []*ent.Category] {
+	return l.childrenByCategory.get(func() *loader[int, []*ent.Category] {
+		return newLoader(l.ctx, l.sched, l.cfg, groupBy(l.f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID }))
+	})
+}
+
+func (l *Loaders) ancestorsByCategoryL() *loader[int, []*ent.Category] {
+	return l.ancestorsByCategory.get(func() *loader[int, []*ent.Category] {
+		return newLoader(l.ctx, l.sched, l.cfg, groupBy(l.f.ancestorsOfCategories, startID))
+	})
+}
+
+func (l *Loaders) linesByOrderL() *loader[int, []*ent.OrderLine] {
+	return l.linesByOrder.get(func() *loader[int, []*ent.OrderLine] {
+		return newLoader(l.ctx, l.sched, l.cfg, groupBy(l.f.linesOfOrders, func(l *ent.OrderLine) int { return l.OrderID }))
+	})
+}
+
+func (l *Loaders) reviewStatsL() *loader[int, ReviewStats] {
+	return l.reviewStats.get(func() *loader[int, ReviewStats] {
+		return newLoader(privacy.ForVisibleProducts(l.ctx), l.sched, l.cfg, aggregate(l.f.reviewStats))
+	})
+}
+
+func (l *Loaders) variantStatsL() *loader[int, VariantStats] {
+	return l.variantStats.get(func() *loader[int, VariantStats] {
+		return newLoader(privacy.ForVisibleProducts(l.ctx), l.sched, l.cfg, aggregate(l.f.variantStats))
+	})
+}
+
+func (l *Loaders) orderTotalL() *loader[int, int64] {
+	return l.orderTotal.get(func() *loader[int, int64] { return newLoader(l.ctx, l.sched, l.cfg, aggregate(l.f.orderTotals)) })
+}
+
+func (l *Loaders) reviewsByProductL() *loader[PageKey, []*ent.Review] {
+	return l.reviewsByProduct.get(func() *loader[PageKey, []*ent.Review] {
+		return newLoader(privacy.ForVisibleProducts(l.ctx), l.sched, l.cfg, paged(l.f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID }))
+	})
+}
+
+func (l *Loaders) reviewsByAuthorL() *loader[PageKey, []*ent.Review] {
+	return l.reviewsByAuthor.get(func() *loader[PageKey, []*ent.Review] {
+		return newLoader(l.ctx, l.sched, l.cfg, paged(l.f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID }))
+	})
+}
+
+func (l *Loaders) reviewCountByAuthorL() *loader[CountKey, int] {
+	return l.reviewCountByAuthor.get(func() *loader[CountKey, int] {
+		return newLoader(l.ctx, l.sched, l.cfg, counted(l.f.reviewCountsByAuthor))
+	})
+}
+
+func (l *Loaders) ordersByCustomerL() *loader[PageKey, []*ent.Order] {
+	return l.ordersByCustomer.get(func() *loader[PageKey, []*ent.Order] {
+		return newLoader(l.ctx, l.sched, l.cfg, paged(l.f.orderPages, func(o *ent.Order) int { return o.CustomerID }))
+	})
+}
+
+func (l *Loaders) orderCountByCustomerL() *loader[CountKey, int] {
+	return l.orderCountByCustomer.get(func() *loader[CountKey, int] {
+		return newLoader(l.ctx, l.sched, l.cfg, counted(l.f.orderCountsByCustomer))
+	})
+}
+
+func (l *Loaders) productsByCategoryL() *loader[PageKey, []*ent.Product] {
+	return l.productsByCategory.get(func() *loader[PageKey, []*ent.Product] {
+		return newLoader(l.ctx, l.sched, l.cfg, paged(l.f.productPages, rootID))
+	})
+}
+
+func (l *Loaders) productCountByCatL() *loader[CountKey, int] {
+	return l.productCountByCat.get(func() *loader[CountKey, int] { return newLoader(l.ctx, l.sched, l.cfg, counted(l.f.productCounts)) })
+}
 
 type ctxKey struct{}
 
@@ -171,106 +288,106 @@ func load[K comparable, V any](ctx context.Context, pick func(*Loaders) *loader[
 
 // ProductByID returns a product, or nil if there is none.
 func ProductByID(ctx context.Context, id int) (*ent.Product, error) {
-	return load(ctx, func(l *Loaders) *loader[int, *ent.Product] { return l.productByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Product] { return l.productByIDL() }, id)
 }
 
 // CategoryByID returns a category, or nil if there is none.
 func CategoryByID(ctx context.Context, id int) (*ent.Category, error) {
-	return load(ctx, func(l *Loaders) *loader[int, *ent.Category] { return l.categoryByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Category] { return l.categoryByIDL() }, id)
 }
 
 // UserByID returns a user, or nil if there is none.
 func UserByID(ctx context.Context, id int) (*ent.User, error) {
-	return load(ctx, func(l *Loaders) *loader[int, *ent.User] { return l.userByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.User] { return l.userByIDL() }, id)
 }
 
 // VariantByID returns a variant, or nil if there is none.
 func VariantByID(ctx context.Context, id int) (*ent.Variant, error) {
-	return load(ctx, func(l *Loaders) *loader[int, *ent.Variant] { return l.variantByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Variant] { return l.variantByIDL() }, id)
 }
 
 // LineVariantByID returns the variant of an order line the caller may see,
 // even if its product is no longer on sale.
 func LineVariantByID(ctx context.Context, id int) (*ent.Variant, error) {
-	return load(ctx, func(l *Loaders) *loader[int, *ent.Variant] { return l.lineVariantByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Variant] { return l.lineVariantByIDL() }, id)
 }
 
 // LineProductByID returns the product of an order line the caller may see,
 // even if it is no longer on sale.
 func LineProductByID(ctx context.Context, id int) (*ent.Product, error) {
-	return load(ctx, func(l *Loaders) *loader[int, *ent.Product] { return l.lineProductByID }, id)
+	return load(ctx, func(l *Loaders) *loader[int, *ent.Product] { return l.lineProductByIDL() }, id)
 }
 
 // VariantsByProduct returns a product's variants, cheapest first.
 func VariantsByProduct(ctx context.Context, productID int) ([]*ent.Variant, error) {
-	return load(ctx, func(l *Loaders) *loader[int, []*ent.Variant] { return l.variantsByProduct }, productID)
+	return load(ctx, func(l *Loaders) *loader[int, []*ent.Variant] { return l.variantsByProductL() }, productID)
 }
 
 // ChildrenByCategory returns a category's direct subcategories by name.
 func ChildrenByCategory(ctx context.Context, categoryID int) ([]*ent.Category, error) {
-	return load(ctx, func(l *Loaders) *loader[int, []*ent.Category] { return l.childrenByCategory }, categoryID)
+	return load(ctx, func(l *Loaders) *loader[int, []*ent.Category] { return l.childrenByCategoryL() }, categoryID)
 }
 
 // AncestorsByCategory returns a category's ancestors, root first.
 func AncestorsByCategory(ctx context.Context, categoryID int) ([]*ent.Category, error) {
-	return load(ctx, func(l *Loaders) *loader[int, []*ent.Category] { return l.ancestorsByCategory }, categoryID)
+	return load(ctx, func(l *Loaders) *loader[int, []*ent.Category] { return l.ancestorsByCategoryL() }, categoryID)
 }
 
 // LinesByOrder returns an order's lines.
 func LinesByOrder(ctx context.Context, orderID int) ([]*ent.OrderLine, error) {
-	return load(ctx, func(l *Loaders) *loader[int, []*ent.OrderLine] { return l.linesByOrder }, orderID)
+	return load(ctx, func(l *Loaders) *loader[int, []*ent.OrderLine] { return l.linesByOrderL() }, orderID)
 }
 
 // ReviewStatsByProduct returns the count and mean rating of a product's reviews.
 func ReviewStatsByProduct(ctx context.Context, productID int) (ReviewStats, error) {
-	return load(ctx, func(l *Loaders) *loader[int, ReviewStats] { return l.reviewStats }, productID)
+	return load(ctx, func(l *Loaders) *loader[int, ReviewStats] { return l.reviewStatsL() }, productID)
 }
 
 // VariantStatsByProduct returns the price range and stock of a product's variants.
 func VariantStatsByProduct(ctx context.Context, productID int) (VariantStats, error) {
-	return load(ctx, func(l *Loaders) *loader[int, VariantStats] { return l.variantStats }, productID)
+	return load(ctx, func(l *Loaders) *loader[int, VariantStats] { return l.variantStatsL() }, productID)
 }
 
 // OrderTotal returns the sum of an order's line subtotals in minor units.
 func OrderTotal(ctx context.Context, orderID int) (int64, error) {
-	return load(ctx, func(l *Loaders) *loader[int, int64] { return l.orderTotal }, orderID)
+	return load(ctx, func(l *Loaders) *loader[int, int64] { return l.orderTotalL() }, orderID)
 }
 
 // ReviewsByProduct returns up to Limit+1 reviews of a product, in scan order.
 func ReviewsByProduct(ctx context.Context, key PageKey) ([]*ent.Review, error) {
-	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Review] { return l.reviewsByProduct }, key)
+	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Review] { return l.reviewsByProductL() }, key)
 }
 
 // ReviewsByAuthor returns up to Limit+1 reviews by a user, in scan order.
 func ReviewsByAuthor(ctx context.Context, key PageKey) ([]*ent.Review, error) {
-	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Review] { return l.reviewsByAuthor }, key)
+	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Review] { return l.reviewsByAuthorL() }, key)
 }
 
 // ReviewCountByAuthor returns how many reviews a user wrote.
 func ReviewCountByAuthor(ctx context.Context, userID int) (int, error) {
-	return load(ctx, func(l *Loaders) *loader[CountKey, int] { return l.reviewCountByAuthor }, CountKey{Parent: userID})
+	return load(ctx, func(l *Loaders) *loader[CountKey, int] { return l.reviewCountByAuthorL() }, CountKey{Parent: userID})
 }
 
 // OrdersByCustomer returns up to Limit+1 orders of a user, in scan order.
 func OrdersByCustomer(ctx context.Context, key PageKey) ([]*ent.Order, error) {
-	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Order] { return l.ordersByCustomer }, key)
+	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Order] { return l.ordersByCustomerL() }, key)
 }
 
 // OrderCountByCustomer returns how many orders a user placed.
 func OrderCountByCustomer(ctx context.Context, userID int) (int, error) {
-	return load(ctx, func(l *Loaders) *loader[CountKey, int] { return l.orderCountByCustomer }, CountKey{Parent: userID})
+	return load(ctx, func(l *Loaders) *loader[CountKey, int] { return l.orderCountByCustomerL() }, CountKey{Parent: userID})
 }
 
 // ProductsByCategory returns up to Limit+1 products of a category's subtree,
 // in scan order.
 func ProductsByCategory(ctx context.Context, key PageKey) ([]*ent.Product, error) {
-	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Product] { return l.productsByCategory }, key)
+	return load(ctx, func(l *Loaders) *loader[PageKey, []*ent.Product] { return l.productsByCategoryL() }, key)
 }
 
 // ProductCountByCategory returns how many products of a category's subtree
 // pass a filter.
 func ProductCountByCategory(ctx context.Context, key CountKey) (int, error) {
-	return load(ctx, func(l *Loaders) *loader[CountKey, int] { return l.productCountByCat }, key)
+	return load(ctx, func(l *Loaders) *loader[CountKey, int] { return l.productCountByCatL() }, key)
 }
 
 // PrimeProducts seeds the product cache with rows a list query already
@@ -278,7 +395,7 @@ func ProductCountByCategory(ctx context.Context, key CountKey) (int, error) {
 func PrimeProducts(ctx context.Context, products []*ent.Product) {
 	if l, err := From(ctx); err == nil {
 		for _, p := range products {
-			l.productByID.Prime(ctx, p.ID, p)
+			l.productByIDL().Prime(ctx, p.ID, p)
 		}
 	}
 }

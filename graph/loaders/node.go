@@ -39,19 +39,19 @@ func Nodes(ctx context.Context, refs []NodeRef) ([]any, error) {
 func (l *Loaders) thunk(ctx context.Context, r NodeRef) func() (any, error) {
 	switch r.Type {
 	case "Product":
-		return nodeThunk(l.productByID.Load(ctx, r.ID))
+		return nodeThunk(l.productByIDL().Load(ctx, r.ID))
 	case "Category":
-		return nodeThunk(l.categoryByID.Load(ctx, r.ID))
+		return nodeThunk(l.categoryByIDL().Load(ctx, r.ID))
 	case "User":
-		return nodeThunk(l.userByID.Load(ctx, r.ID))
+		return nodeThunk(l.userByIDL().Load(ctx, r.ID))
 	case "Variant":
-		return nodeThunk(l.variantByID.Load(ctx, r.ID))
+		return nodeThunk(l.variantByIDL().Load(ctx, r.ID))
 	case "Review":
-		return nodeThunk(l.reviewByID.Load(ctx, r.ID))
+		return nodeThunk(l.reviewByIDL().Load(ctx, r.ID))
 	case "Order":
-		return nodeThunk(l.orderByID.Load(ctx, r.ID))
+		return nodeThunk(l.orderByIDL().Load(ctx, r.ID))
 	case "OrderLine":
-		return nodeThunk(l.orderLineByID.Load(ctx, r.ID))
+		return nodeThunk(l.orderLineByIDL().Load(ctx, r.ID))
 	default:
 		return func() (any, error) { return nil, nil }
 	}
