@@ -101,3 +101,33 @@ func BenchmarkLookup(b *testing.B) {
 	}
 	b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
 }
+
+// BenchmarkBatchingLatency measures what batching adds to one request's
+// latency: a chain of two loader levels (product -> category -> parent, one
+// key each) with the production loaders, and with batching off (MaxBatch
+// 1: every key is fetched the moment it is asked for). The difference
+// between the two, halved, is the wait batching adds per level.
+//
+//	go test ./graph -run '^$' -bench BatchingLatency -benchtime 2000x
+func BenchmarkBatchingLatency(b *testing.B) {
+	const q = `{ product(slug: "p-1") { category { parent { name } } } }`
+	for _, m := range []struct {
+		name string
+		cfg  loaders.Config
+	}{
+		{"batched", loaders.DefaultConfig},
+		{"unbatched", loaders.Config{MaxBatch: 1}},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			e := newEnv(b, "postgres", withLoaders(m.cfg))
+			catalog(b, e.store.Client, 1, 3)
+			e.mustQuery(q, nil, nil)
+			e.counter.Reset()
+			b.ResetTimer()
+			for b.Loop() {
+				e.mustQuery(q, nil, nil)
+			}
+			b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
+		})
+	}
+}
