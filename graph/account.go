@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"entgo.io/ent/dialect"
-
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/apperr"
 	"github.com/shopgraph/shopgraph/graph/auth"
@@ -84,13 +83,9 @@ func (r *Resolver) setUserRole(ctx context.Context, in model.SetUserRoleInput) (
 	}
 	var changed *ent.User
 	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		admins := tx.User.Query().Where(user.RoleEQ(user.RoleADMIN))
-		if r.dialect == dialect.Postgres { // SQLite's BEGIN IMMEDIATE already serialises writers
-			admins.ForUpdate()
-		}
-		adminIDs, err := admins.IDs(ctx)
+		adminIDs, err := store.LockAdmins(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("lock admins: %w", err)
+			return err
 		}
 		target, err := tx.User.Get(ctx, id)
 		if ent.IsNotFound(err) {

@@ -2,15 +2,12 @@ package graph
 
 import (
 	"context"
-	"fmt"
-
-	"entgo.io/ent/dialect"
+	"errors"
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/category"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/store"
-	"github.com/shopgraph/shopgraph/ent/variant"
 	"github.com/shopgraph/shopgraph/graph/apperr"
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/model"
@@ -150,23 +147,14 @@ func (r *Resolver) createVariant(ctx context.Context, in model.CreateVariantInpu
 		if _, err := tx.Product.Get(ctx, pid); err != nil {
 			return notFoundOr(err, "input.productId", "product")
 		}
-		v, err = tx.Variant.Create().
+		c := tx.Variant.Create().
 			SetProductID(pid).SetSku(in.Sku).SetTitle(in.Title).
-			SetPrice(int64(in.Price)).SetCost(int64(in.Cost)).SetStock(in.Stock).
-			Save(ctx)
+			SetPrice(int64(in.Price)).SetCost(int64(in.Cost)).SetStock(in.Stock)
+		v, err = store.CreateVariant(ctx, tx, c, auth.FromContext(ctx).ID)
 		if ent.IsConstraintError(err) {
 			return apperr.Conflicting("input.sku", "this SKU is already taken")
 		}
-		if err != nil {
-			return err
-		}
-		if in.Stock > 0 {
-			actor := auth.FromContext(ctx).ID
-			if err := recordMovement(ctx, tx, v.ID, in.Stock, "initial stock", &actor); err != nil {
-				return err
-			}
-		}
-		return store.RefreshProductKeys(ctx, tx, pid)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -197,14 +185,11 @@ func (r *Resolver) updateVariant(ctx context.Context, in model.UpdateVariantInpu
 		if in.Cost != nil {
 			u.SetCost(int64(*in.Cost))
 		}
-		v, err = u.Save(ctx)
+		v, err = store.UpdateVariant(ctx, tx, u)
 		if ent.IsConstraintError(err) {
 			return apperr.Conflicting("input.sku", "this SKU is already taken")
 		}
-		if err != nil {
-			return notFoundOr(err, "input.id", "variant")
-		}
-		return store.RefreshProductKeys(ctx, tx, v.ProductID)
+		return notFoundOr(err, "input.id", "variant")
 	})
 	if err != nil {
 		return nil, err
@@ -212,8 +197,8 @@ func (r *Resolver) updateVariant(ctx context.Context, in model.UpdateVariantInpu
 	return &model.VariantPayload{Variant: v}, nil
 }
 
-// adjustStock changes stock with one conditional UPDATE, so concurrent
-// adjustments and orders can never take it below zero.
+// adjustStock changes stock (store.AdjustStock: one conditional UPDATE, so
+// concurrent adjustments and orders can never take it below zero).
 func (r *Resolver) adjustStock(ctx context.Context, in model.AdjustStockInput) (*model.VariantPayload, error) {
 	if err := r.check("input", &in); err != nil {
 		return nil, err
@@ -225,38 +210,17 @@ func (r *Resolver) adjustStock(ctx context.Context, in model.AdjustStockInput) (
 	actor := auth.FromContext(ctx).ID
 	var v *ent.Variant
 	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		n, err := tx.Variant.Update().
-			Where(variant.ID(id), variant.StockGTE(-in.Delta)).
-			AddStock(in.Delta).
-			Save(ctx)
-		if err != nil {
-			return err
+		v, err = store.AdjustStock(ctx, tx, id, in.Delta, in.Reason, actor)
+		var negative *store.NegativeStockError
+		if errors.As(err, &negative) {
+			return apperr.Invalid("input.delta", "would take stock below zero (%d on hand)", negative.OnHand)
 		}
-		if v, err = tx.Variant.Get(ctx, id); err != nil {
-			return notFoundOr(err, "input.variantId", "variant")
-		}
-		if n == 0 {
-			return apperr.Invalid("input.delta", "would take stock below zero (%d on hand)", v.Stock)
-		}
-		if err := recordMovement(ctx, tx, id, in.Delta, in.Reason, &actor); err != nil {
-			return err
-		}
-		return store.RefreshProductKeys(ctx, tx, v.ProductID)
+		return notFoundOr(err, "input.variantId", "variant")
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &model.VariantPayload{Variant: v}, nil
-}
-
-func recordMovement(ctx context.Context, tx *ent.Tx, variantID, delta int, reason string, actor *int) error {
-	_, err := tx.StockMovement.Create().
-		SetVariantID(variantID).SetDelta(delta).SetReason(reason).SetNillableActorID(actor).
-		Save(ctx)
-	if err != nil {
-		return fmt.Errorf("record stock movement: %w", err)
-	}
-	return nil
 }
 
 func (r *Resolver) createCategory(ctx context.Context, in model.CreateCategoryInput) (*model.CategoryPayload, error) {
@@ -317,10 +281,9 @@ func (r *Resolver) updateCategory(ctx context.Context, in model.UpdateCategoryIn
 	return &model.CategoryPayload{Category: c}, nil
 }
 
-// moveCategory refuses a parent that is the category or lies below it. On
-// PostgreSQL the categories table is locked for the check and the move, so
-// two concurrent moves cannot together make a cycle; SQLite transactions
-// already run one writer at a time.
+// moveCategory refuses a parent that is the category or lies below it. The
+// categories are locked (store.LockCategories) for the check and the move,
+// so two concurrent moves cannot together make a cycle.
 func (r *Resolver) moveCategory(ctx context.Context, in model.MoveCategoryInput) (*model.CategoryPayload, error) {
 	id, err := relay.IDOf("input.id", "Category", in.ID)
 	if err != nil {
@@ -336,10 +299,8 @@ func (r *Resolver) moveCategory(ctx context.Context, in model.MoveCategoryInput)
 	}
 	var c *ent.Category
 	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		if r.dialect == dialect.Postgres {
-			if _, err := tx.ExecContext(ctx, "LOCK TABLE categories IN SHARE ROW EXCLUSIVE MODE"); err != nil {
-				return fmt.Errorf("lock categories: %w", err)
-			}
+		if err := store.LockCategories(ctx, tx); err != nil {
+			return err
 		}
 		all, err := tx.Category.Query().Select(category.FieldID, category.FieldParentID).All(ctx)
 		if err != nil {

@@ -39,8 +39,6 @@ type Options struct {
 	Introspection bool
 	// Production hides field and argument suggestions in errors.
 	Production bool
-	// Dialect is the database's ent dialect (locking differs).
-	Dialect string
 
 	// Demand control: limits.Config's limits, buckets and field rules;
 	// NewHandler fills in identity and the 429 hook.
@@ -69,7 +67,6 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	privacy.Install(client)
 	r := &Resolver{
 		client:   client,
-		dialect:  opts.Dialect,
 		tokens:   tokens,
 		validate: newValidator(),
 		loaders:  opts.Loaders,

@@ -100,7 +100,6 @@ func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts 
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Dialect = st.Dialect
 	counter.Tag = reqlog.ID
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graph.NewHandler(api, tokens, logger, o))

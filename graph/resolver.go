@@ -12,7 +12,6 @@ import (
 // dependencies. Per-request state (loaders, viewer) travels in the context.
 type Resolver struct {
 	client   *ent.Client
-	dialect  string
 	tokens   *auth.Tokens
 	validate *validator.Validate
 	loaders  loaders.Config

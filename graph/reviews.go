@@ -41,17 +41,13 @@ func (r *Resolver) createReview(ctx context.Context, in model.CreateReviewInput)
 		if !bought {
 			return apperr.Errorf(apperr.Forbidden, "only customers who bought this product (in a paid or shipped order) can review it")
 		}
-		rev, err = tx.Review.Create().
+		rev, err = store.CreateReview(ctx, tx, tx.Review.Create().
 			SetProductID(pid).SetAuthorID(author).
-			SetRating(in.Rating).SetTitle(in.Title).SetBody(in.Body).
-			Save(ctx)
+			SetRating(in.Rating).SetTitle(in.Title).SetBody(in.Body))
 		if ent.IsConstraintError(err) {
 			return apperr.Conflicting("input.productId", "you have already reviewed this product")
 		}
-		if err != nil {
-			return err
-		}
-		return store.RefreshProductKeys(ctx, tx, pid)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -75,10 +71,7 @@ func (r *Resolver) deleteReview(ctx context.Context, in model.DeleteReviewInput)
 		if rev.AuthorID != v.ID && !v.Staff() {
 			return apperr.Errorf(apperr.Forbidden, "only the author or staff can delete a review")
 		}
-		if err := tx.Review.DeleteOneID(id).Exec(ctx); err != nil {
-			return err
-		}
-		if err := store.RefreshProductKeys(ctx, tx, rev.ProductID); err != nil {
+		if err := store.DeleteReview(ctx, tx, rev); err != nil {
 			return err
 		}
 		p, err = tx.Product.Get(ctx, rev.ProductID)

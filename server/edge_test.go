@@ -192,8 +192,9 @@ func TestRedisSharedAcrossInstances(t *testing.T) {
 
 	t.Run("BudgetShared", func(t *testing.T) {
 		const q = `{ products(first: 2) { totalCount } }`
-		first := postPayload(t, a, map[string]any{"query": q})
-		second := postPayload(t, b, map[string]any{"query": q})
+		ask := map[string]any{"cost": true}
+		first := postPayload(t, a, map[string]any{"query": q, "extensions": ask})
+		second := postPayload(t, b, map[string]any{"query": q, "extensions": ask})
 		if first.Extensions.Cost.Budget == nil || second.Extensions.Cost.Budget == nil {
 			t.Fatalf("extensions.cost.budget: got %+v and %+v, want both reported", first.Extensions, second.Extensions)
 		}

@@ -249,7 +249,6 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 	opts := graph.Options{
 		Introspection: !cfg.production(),
 		Production:    cfg.production(),
-		Dialect:       st.Dialect,
 		MaxTokens:     cfg.MaxTokens,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Timeout:       cfg.RequestTimeout,

@@ -1,7 +1,15 @@
 // Package store opens shopgraph's database: PostgreSQL through lib/pq when a
 // postgres:// URL is given, otherwise an embedded SQLite file (modernc, pure
 // Go) so that a fresh checkout runs with no setup. It also applies the
-// versioned migrations and keeps the products' denormalised sort keys.
+// versioned migrations, keeps the products' denormalised sort keys, and
+// holds the data layer's SQL that ent's builders cannot express: the
+// checkout's stock reservation and its cancellation (PlaceOrder,
+// RestockOrder), locks (LockCategories, LockAdmins), the writes that must
+// refresh the sort keys (CreateVariant, UpdateVariant, AdjustStock,
+// CreateReview, DeleteReview) and the array key predicate of the loaders
+// (InKeys). These take the transaction or query they work in and pick the
+// dialect's SQL themselves, so the GraphQL layer imports no driver and never
+// branches on the database.
 package store
 
 import (

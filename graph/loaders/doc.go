@@ -12,8 +12,8 @@
 // whether that is NOT_FOUND); a one-to-many edge without rows is an empty,
 // non-nil slice; a failed statement is the error of every key in the batch.
 //
-// Key sets travel to the database as a single array parameter (= ANY($1) on
-// PostgreSQL, json_each(?) on SQLite), so no batch can exceed a bind-parameter
+// Key sets travel to the database as a single array parameter (store.InKeys:
+// = ANY($1) on PostgreSQL, json_each(?) on SQLite), so no batch can exceed a bind-parameter
 // limit (65535 on PostgreSQL, 32766 on SQLite) however many keys it holds;
 // batches are still capped (Config.MaxBatch) to bound the memory of one.
 package loaders

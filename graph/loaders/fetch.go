@@ -14,6 +14,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/predicate"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/review"
+	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/ent/variant"
 	"github.com/shopgraph/shopgraph/graph/listing"
@@ -28,7 +29,7 @@ type fetcher struct {
 }
 
 func (f fetcher) products(ctx context.Context, ids []int) ([]*ent.Product, error) {
-	q := f.client.Product.Query().Where(predicate.Product(inKeys(product.FieldID, ids)))
+	q := f.client.Product.Query().Where(predicate.Product(store.InKeys(product.FieldID, ids)))
 	if cols := f.l.productColumns; cols != nil {
 		q.Select(cols...)
 	}
@@ -37,38 +38,38 @@ func (f fetcher) products(ctx context.Context, ids []int) ([]*ent.Product, error
 }
 
 func (f fetcher) categories(ctx context.Context, ids []int) ([]*ent.Category, error) {
-	rows, err := f.client.Category.Query().Where(predicate.Category(inKeys(category.FieldID, ids))).All(ctx)
+	rows, err := f.client.Category.Query().Where(predicate.Category(store.InKeys(category.FieldID, ids))).All(ctx)
 	return rows, wrap(err, "load %d categories", len(ids))
 }
 
 func (f fetcher) users(ctx context.Context, ids []int) ([]*ent.User, error) {
-	rows, err := f.client.User.Query().Where(predicate.User(inKeys(user.FieldID, ids))).Select(ent.UserReadColumns()...).All(ctx)
+	rows, err := f.client.User.Query().Where(predicate.User(store.InKeys(user.FieldID, ids))).Select(ent.UserReadColumns()...).All(ctx)
 	return rows, wrap(err, "load %d users", len(ids))
 }
 
 func (f fetcher) variants(ctx context.Context, ids []int) ([]*ent.Variant, error) {
-	rows, err := f.client.Variant.Query().Where(predicate.Variant(inKeys(variant.FieldID, ids))).All(ctx)
+	rows, err := f.client.Variant.Query().Where(predicate.Variant(store.InKeys(variant.FieldID, ids))).All(ctx)
 	return rows, wrap(err, "load %d variants", len(ids))
 }
 
 func (f fetcher) reviews(ctx context.Context, ids []int) ([]*ent.Review, error) {
-	rows, err := f.client.Review.Query().Where(predicate.Review(inKeys(review.FieldID, ids))).All(ctx)
+	rows, err := f.client.Review.Query().Where(predicate.Review(store.InKeys(review.FieldID, ids))).All(ctx)
 	return rows, wrap(err, "load %d reviews", len(ids))
 }
 
 func (f fetcher) orders(ctx context.Context, ids []int) ([]*ent.Order, error) {
-	rows, err := f.client.Order.Query().Where(predicate.Order(inKeys(order.FieldID, ids))).All(ctx)
+	rows, err := f.client.Order.Query().Where(predicate.Order(store.InKeys(order.FieldID, ids))).All(ctx)
 	return rows, wrap(err, "load %d orders", len(ids))
 }
 
 func (f fetcher) orderLines(ctx context.Context, ids []int) ([]*ent.OrderLine, error) {
-	rows, err := f.client.OrderLine.Query().Where(predicate.OrderLine(inKeys(orderline.FieldID, ids))).All(ctx)
+	rows, err := f.client.OrderLine.Query().Where(predicate.OrderLine(store.InKeys(orderline.FieldID, ids))).All(ctx)
 	return rows, wrap(err, "load %d order lines", len(ids))
 }
 
 func (f fetcher) variantsOfProducts(ctx context.Context, ids []int) ([]*ent.Variant, error) {
 	rows, err := f.client.Variant.Query().
-		Where(predicate.Variant(inKeys(variant.FieldProductID, ids))).
+		Where(predicate.Variant(store.InKeys(variant.FieldProductID, ids))).
 		Order(variant.ByPrice(), variant.ByID()).
 		All(ctx)
 	return rows, wrap(err, "load variants of %d products", len(ids))
@@ -76,7 +77,7 @@ func (f fetcher) variantsOfProducts(ctx context.Context, ids []int) ([]*ent.Vari
 
 func (f fetcher) childrenOfCategories(ctx context.Context, ids []int) ([]*ent.Category, error) {
 	rows, err := f.client.Category.Query().
-		Where(predicate.Category(inKeys(category.FieldParentID, ids))).
+		Where(predicate.Category(store.InKeys(category.FieldParentID, ids))).
 		Order(category.ByName(), category.ByID()).
 		All(ctx)
 	return rows, wrap(err, "load children of %d categories", len(ids))
@@ -84,7 +85,7 @@ func (f fetcher) childrenOfCategories(ctx context.Context, ids []int) ([]*ent.Ca
 
 func (f fetcher) linesOfOrders(ctx context.Context, ids []int) ([]*ent.OrderLine, error) {
 	rows, err := f.client.OrderLine.Query().
-		Where(predicate.OrderLine(inKeys(orderline.FieldOrderID, ids))).
+		Where(predicate.OrderLine(store.InKeys(orderline.FieldOrderID, ids))).
 		Order(orderline.ByID()).
 		All(ctx)
 	return rows, wrap(err, "load lines of %d orders", len(ids))
@@ -101,7 +102,7 @@ func (f fetcher) ancestorsOfCategories(ctx context.Context, ids []int) ([]*ent.C
 		base := d.Select(sql.As(c.C(category.FieldID), "start_id"), sql.As(c.C(category.FieldParentID), "ancestor_id")).
 			AppendSelectExpr(sql.Expr("1")).
 			From(c).
-			Where(sql.And(keysPredicate(c.C(category.FieldID), ids), sql.NotNull(c.C(category.FieldParentID))))
+			Where(sql.And(store.InKeysPredicate(c.C(category.FieldID), ids), sql.NotNull(c.C(category.FieldParentID))))
 		p := d.Table(category.Table).As("p")
 		step := d.Select(up.C("start_id"), p.C(category.FieldParentID), up.C("depth")+" + 1").
 			From(p).
@@ -133,7 +134,7 @@ func (f fetcher) reviewStats(ctx context.Context, ids []int) (map[int]ReviewStat
 		Mean      float64 `json:"mean"`
 	}
 	err := f.client.Review.Query().
-		Where(predicate.Review(inKeys(review.FieldProductID, ids))).
+		Where(predicate.Review(store.InKeys(review.FieldProductID, ids))).
 		GroupBy(review.FieldProductID).
 		Aggregate(ent.Count(), func(s *sql.Selector) string {
 			return sql.As(sql.Avg(s.C(review.FieldRating)), "mean")
@@ -169,7 +170,7 @@ func (f fetcher) variantStats(ctx context.Context, ids []int) (map[int]VariantSt
 		return func(s *sql.Selector) string { return sql.As(fn(s.C(col)), name) }
 	}
 	err := f.client.Variant.Query().
-		Where(predicate.Variant(inKeys(variant.FieldProductID, ids))).
+		Where(predicate.Variant(store.InKeys(variant.FieldProductID, ids))).
 		GroupBy(variant.FieldProductID).
 		Aggregate(
 			ent.Count(),
@@ -197,7 +198,7 @@ func (f fetcher) orderTotals(ctx context.Context, ids []int) (map[int]int64, err
 		return sql.As(sql.Sum(s.C(orderline.FieldQuantity)+" * "+s.C(orderline.FieldUnitPrice)), "total")
 	}
 	err := f.client.OrderLine.Query().
-		Where(predicate.OrderLine(inKeys(orderline.FieldOrderID, ids))).
+		Where(predicate.OrderLine(store.InKeys(orderline.FieldOrderID, ids))).
 		GroupBy(orderline.FieldOrderID).
 		Aggregate(total).
 		Scan(ctx, &rows)
@@ -213,7 +214,7 @@ func (f fetcher) orderTotals(ctx context.Context, ids []int) (map[int]int64, err
 
 func (f fetcher) reviewPages(column string) func(context.Context, []int, relay.Page, string) ([]*ent.Review, error) {
 	return func(ctx context.Context, parents []int, p relay.Page, _ string) ([]*ent.Review, error) {
-		q := f.client.Review.Query().Where(predicate.Review(inKeys(column, parents)))
+		q := f.client.Review.Query().Where(predicate.Review(store.InKeys(column, parents)))
 		q.Modify(p.Window(column))
 		rows, err := q.All(ctx)
 		return rows, wrap(err, "load review pages of %d parents", len(parents))
@@ -221,7 +222,7 @@ func (f fetcher) reviewPages(column string) func(context.Context, []int, relay.P
 }
 
 func (f fetcher) orderPages(ctx context.Context, parents []int, p relay.Page, _ string) ([]*ent.Order, error) {
-	q := f.client.Order.Query().Where(predicate.Order(inKeys(order.FieldCustomerID, parents)))
+	q := f.client.Order.Query().Where(predicate.Order(store.InKeys(order.FieldCustomerID, parents)))
 	q.Modify(p.Window(order.FieldCustomerID))
 	rows, err := q.All(ctx)
 	return rows, wrap(err, "load order pages of %d customers", len(parents))
@@ -233,7 +234,7 @@ func (f fetcher) reviewCountsByAuthor(ctx context.Context, authors []int, _ stri
 		Count  int `json:"count"`
 	}
 	err := f.client.Review.Query().
-		Where(predicate.Review(inKeys(review.FieldAuthorID, authors))).
+		Where(predicate.Review(store.InKeys(review.FieldAuthorID, authors))).
 		GroupBy(review.FieldAuthorID).
 		Aggregate(ent.Count()).
 		Scan(ctx, &rows)
@@ -253,7 +254,7 @@ func (f fetcher) orderCountsByCustomer(ctx context.Context, customers []int, _ s
 		Count  int `json:"count"`
 	}
 	err := f.client.Order.Query().
-		Where(predicate.Order(inKeys(order.FieldCustomerID, customers))).
+		Where(predicate.Order(store.InKeys(order.FieldCustomerID, customers))).
 		GroupBy(order.FieldCustomerID).
 		Aggregate(ent.Count()).
 		Scan(ctx, &rows)
@@ -277,7 +278,7 @@ func categoryTree(parents []int) func(*sql.Selector) {
 		c, tree := d.Table(category.Table).As("c"), d.Table("tree").As("tree")
 		base := d.Select(sql.As(c.C(category.FieldID), "root_id"), sql.As(c.C(category.FieldID), "cat_id")).
 			From(c).
-			Where(keysPredicate(c.C(category.FieldID), parents))
+			Where(store.InKeysPredicate(c.C(category.FieldID), parents))
 		k := d.Table(category.Table).As("k")
 		step := d.Select(tree.C("root_id"), k.C(category.FieldID)).
 			From(k).
