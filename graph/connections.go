@@ -41,13 +41,13 @@ func userConnection(p relay.Page, rows []*ent.User, count model.Counter) *model.
 	return model.NewUserConnection(edges, info, count)
 }
 
-// eagerCount starts count at once when the client selected totalCount. A
-// nested connection's count would otherwise be asked for only after its page
-// arrived, one level later than the page's siblings, and land in a batch of
-// its own; started here, it joins the batch of this level.
-func eagerCount(ctx context.Context, count model.Counter) model.Counter {
+// eagerCount starts count at once, in a goroutine of the operation
+// (loaders.Go), when the client selected totalCount, and returns its
+// result. A nested connection's count thus joins its level's batch, and a
+// top-level count runs beside the page's subtree instead of after it.
+func eagerCount(ctx context.Context, count func(context.Context) (int, error)) model.Counter {
 	if !selects(ctx, "totalCount") {
-		return count
+		return func() (int, error) { return count(ctx) }
 	}
 	type result struct {
 		n   int
@@ -62,7 +62,7 @@ func eagerCount(ctx context.Context, count model.Counter) model.Counter {
 		once sync.Once
 		r    result
 	)
-	return func(context.Context) (int, error) {
+	return func() (int, error) {
 		once.Do(func() { r = <-ch })
 		return r.n, r.err
 	}

@@ -5364,7 +5364,7 @@ func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field gr
 			return ec.fieldContext_OrderConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges(ctx)
+			return obj.Edges()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
@@ -5396,7 +5396,7 @@ func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field
 			return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo(ctx)
+			return obj.PageInfo()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -5428,7 +5428,7 @@ func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, fie
 			return ec.fieldContext_OrderConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount(ctx)
+			return obj.TotalCount()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -6238,7 +6238,7 @@ func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field 
 			return ec.fieldContext_ProductConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges(ctx)
+			return obj.Edges()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProductEdge) graphql.Marshaler {
@@ -6270,7 +6270,7 @@ func (ec *executionContext) _ProductConnection_pageInfo(ctx context.Context, fie
 			return ec.fieldContext_ProductConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo(ctx)
+			return obj.PageInfo()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -6302,7 +6302,7 @@ func (ec *executionContext) _ProductConnection_totalCount(ctx context.Context, f
 			return ec.fieldContext_ProductConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount(ctx)
+			return obj.TotalCount()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -7132,7 +7132,7 @@ func (ec *executionContext) _ReviewConnection_edges(ctx context.Context, field g
 			return ec.fieldContext_ReviewConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges(ctx)
+			return obj.Edges()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReviewEdge) graphql.Marshaler {
@@ -7164,7 +7164,7 @@ func (ec *executionContext) _ReviewConnection_pageInfo(ctx context.Context, fiel
 			return ec.fieldContext_ReviewConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo(ctx)
+			return obj.PageInfo()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -7196,7 +7196,7 @@ func (ec *executionContext) _ReviewConnection_totalCount(ctx context.Context, fi
 			return ec.fieldContext_ReviewConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount(ctx)
+			return obj.TotalCount()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -7595,7 +7595,7 @@ func (ec *executionContext) _UserConnection_edges(ctx context.Context, field gra
 			return ec.fieldContext_UserConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges(ctx)
+			return obj.Edges()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
@@ -7627,7 +7627,7 @@ func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field 
 			return ec.fieldContext_UserConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo(ctx)
+			return obj.PageInfo()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -7659,7 +7659,7 @@ func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, fiel
 			return ec.fieldContext_UserConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount(ctx)
+			return obj.TotalCount()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -11072,23 +11072,20 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("OrderConnection")
 		case "edges":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderConnection_edges(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pageInfo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderConnection_pageInfo(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "totalCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderConnection_totalCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11440,23 +11437,20 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ProductConnection")
 		case "edges":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductConnection_edges(ctx, field, obj)
-				})
+			out.Values[i] = ec._ProductConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pageInfo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductConnection_pageInfo(ctx, field, obj)
-				})
+			out.Values[i] = ec._ProductConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "totalCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductConnection_totalCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._ProductConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11732,23 +11726,20 @@ func (ec *executionContext) _ReviewConnection(ctx context.Context, sel ast.Selec
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ReviewConnection")
 		case "edges":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ReviewConnection_edges(ctx, field, obj)
-				})
+			out.Values[i] = ec._ReviewConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pageInfo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ReviewConnection_pageInfo(ctx, field, obj)
-				})
+			out.Values[i] = ec._ReviewConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "totalCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ReviewConnection_totalCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._ReviewConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11947,23 +11938,20 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UserConnection")
 		case "edges":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._UserConnection_edges(ctx, field, obj)
-				})
+			out.Values[i] = ec._UserConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pageInfo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._UserConnection_pageInfo(ctx, field, obj)
-				})
+			out.Values[i] = ec._UserConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "totalCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._UserConnection_totalCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._UserConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -298,3 +298,28 @@ func TestReadsOnlyWhatItShows(t *testing.T) {
 		})
 	})
 }
+
+// TestMutationRootFieldsRunInTurn: a mutation's root fields run one after
+// another, so a later one must not hold back the batches of an earlier
+// one's payload (it would wait for the stall guard).
+func TestMutationRootFieldsRunInTurn(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		catalog(t, e.store.Client, 1, 3)
+		e = e.as(e.user("a1@example.com"))
+		const m = `mutation {
+  a: updateAccount(input: { name: "First" }) { user { name reviews(first: 2) { edges { node { rating product { title } } } } } }
+  b: updateAccount(input: { name: "Second" }) { user { name reviews(first: 1) { edges { node { rating } } } } }
+}`
+		var data struct {
+			A, B struct{ User struct{ Name string } }
+		}
+		e.mustQuery(m, nil, &data)
+		if data.A.User.Name != "First" || data.B.User.Name != "Second" {
+			t.Errorf("got %+v, want First then Second", data)
+		}
+		if logs := e.logs.String(); strings.Contains(logs, stallLog) {
+			t.Errorf("a batch ran after a stall:\n%s", grepLines(logs, stallLog))
+		}
+	})
+}

@@ -73,12 +73,21 @@ func (sh *Shape) Track(s *Scheduler, oc *graphql.OperationContext) {
 		return
 	}
 	t := &tracker{shape: sh, oc: oc, s: s, memo: map[memoKey]int{}}
-	root := map[ast.Operation]string{ast.Query: "Query", ast.Mutation: "Mutation", ast.Subscription: "Subscription"}[oc.Operation.Operation]
-	s.Expect(t.fields(oc.Operation.SelectionSet, []string{root}))
+	// A query's root fields run at once; a mutation's run one after
+	// another, so each counts itself when it starts, as if deferred:
+	// counted up front, the later ones would hold back the batches of the
+	// first one's payload, which they wait behind.
+	serial := oc.Operation.Operation == ast.Mutation
+	switch oc.Operation.Operation {
+	case ast.Query:
+		s.Expect(t.fields(oc.Operation.SelectionSet, []string{"Query"}))
+	case ast.Subscription:
+		s.Expect(t.fields(oc.Operation.SelectionSet, []string{"Subscription"}))
+	}
 	prev := oc.ResolverMiddleware
 	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (res any, err error) {
 		fc := graphql.GetFieldContext(ctx)
-		if fc != nil && fc.Field.IsDeferred() {
+		if fc != nil && (fc.Field.IsDeferred() || serial && fc.Object == "Mutation") {
 			s.Expect(1)
 		}
 		defer func() {

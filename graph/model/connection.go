@@ -1,10 +1,11 @@
 package model
 
-import (
-	"context"
+import "github.com/shopgraph/shopgraph/ent"
 
-	"github.com/shopgraph/shopgraph/ent"
-)
+// A connection's fields are methods without a context, which gqlgen
+// resolves inline: a page costs no goroutine of its own, and nothing of a
+// connection waits behind its edges (the count, if asked for, is already
+// running).
 
 // Node is any object with a global ID. The concrete types are ent entities;
 // the schema's Node interface lists them.
@@ -12,7 +13,9 @@ type Node interface{}
 
 // Counter returns the size of a whole list. Connections call it only when
 // totalCount is selected, so a page costs no COUNT unless a client asks.
-type Counter func(ctx context.Context) (int, error)
+// It carries its operation's context (graph's eagerCount starts it as soon
+// as the page is built).
+type Counter func() (int, error)
 
 // ProductConnection is a page of products.
 type ProductConnection struct {
@@ -26,17 +29,14 @@ func NewProductConnection(edges []*ProductEdge, info *PageInfo, count Counter) *
 	return &ProductConnection{edges: edges, pageInfo: info, count: count}
 }
 
-// Edges are the page's items. It takes a context only so that gqlgen
-// resolves it concurrently with TotalCount: a plain field is marshalled
-// inline before the concurrent ones, so the count of every parent would wait
-// for the whole edges subtree and land in a batch of its own.
-func (c *ProductConnection) Edges(context.Context) ([]*ProductEdge, error) { return c.edges, nil }
+// Edges are the page's items.
+func (c *ProductConnection) Edges() ([]*ProductEdge, error) { return c.edges, nil }
 
 // PageInfo says where the page sits in the list.
-func (c *ProductConnection) PageInfo(context.Context) (*PageInfo, error) { return c.pageInfo, nil }
+func (c *ProductConnection) PageInfo() (*PageInfo, error) { return c.pageInfo, nil }
 
 // TotalCount is the number of products in the whole filtered list.
-func (c *ProductConnection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
+func (c *ProductConnection) TotalCount() (int, error) { return c.count() }
 
 // ProductEdge is a product with its cursor.
 type ProductEdge struct {
@@ -56,17 +56,14 @@ func NewReviewConnection(edges []*ReviewEdge, info *PageInfo, count Counter) *Re
 	return &ReviewConnection{edges: edges, pageInfo: info, count: count}
 }
 
-// Edges are the page's items. It takes a context only so that gqlgen
-// resolves it concurrently with TotalCount: a plain field is marshalled
-// inline before the concurrent ones, so the count of every parent would wait
-// for the whole edges subtree and land in a batch of its own.
-func (c *ReviewConnection) Edges(context.Context) ([]*ReviewEdge, error) { return c.edges, nil }
+// Edges are the page's items.
+func (c *ReviewConnection) Edges() ([]*ReviewEdge, error) { return c.edges, nil }
 
 // PageInfo says where the page sits in the list.
-func (c *ReviewConnection) PageInfo(context.Context) (*PageInfo, error) { return c.pageInfo, nil }
+func (c *ReviewConnection) PageInfo() (*PageInfo, error) { return c.pageInfo, nil }
 
 // TotalCount is the number of reviews in the whole list.
-func (c *ReviewConnection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
+func (c *ReviewConnection) TotalCount() (int, error) { return c.count() }
 
 // ReviewEdge is a review with its cursor.
 type ReviewEdge struct {
@@ -86,17 +83,14 @@ func NewOrderConnection(edges []*OrderEdge, info *PageInfo, count Counter) *Orde
 	return &OrderConnection{edges: edges, pageInfo: info, count: count}
 }
 
-// Edges are the page's items. It takes a context only so that gqlgen
-// resolves it concurrently with TotalCount: a plain field is marshalled
-// inline before the concurrent ones, so the count of every parent would wait
-// for the whole edges subtree and land in a batch of its own.
-func (c *OrderConnection) Edges(context.Context) ([]*OrderEdge, error) { return c.edges, nil }
+// Edges are the page's items.
+func (c *OrderConnection) Edges() ([]*OrderEdge, error) { return c.edges, nil }
 
 // PageInfo says where the page sits in the list.
-func (c *OrderConnection) PageInfo(context.Context) (*PageInfo, error) { return c.pageInfo, nil }
+func (c *OrderConnection) PageInfo() (*PageInfo, error) { return c.pageInfo, nil }
 
 // TotalCount is the number of orders in the whole filtered list.
-func (c *OrderConnection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
+func (c *OrderConnection) TotalCount() (int, error) { return c.count() }
 
 // OrderEdge is an order with its cursor.
 type OrderEdge struct {
@@ -116,17 +110,14 @@ func NewUserConnection(edges []*UserEdge, info *PageInfo, count Counter) *UserCo
 	return &UserConnection{edges: edges, pageInfo: info, count: count}
 }
 
-// Edges are the page's items. It takes a context only so that gqlgen
-// resolves it concurrently with TotalCount: a plain field is marshalled
-// inline before the concurrent ones, so the count of every parent would wait
-// for the whole edges subtree and land in a batch of its own.
-func (c *UserConnection) Edges(context.Context) ([]*UserEdge, error) { return c.edges, nil }
+// Edges are the page's items.
+func (c *UserConnection) Edges() ([]*UserEdge, error) { return c.edges, nil }
 
 // PageInfo says where the page sits in the list.
-func (c *UserConnection) PageInfo(context.Context) (*PageInfo, error) { return c.pageInfo, nil }
+func (c *UserConnection) PageInfo() (*PageInfo, error) { return c.pageInfo, nil }
 
 // TotalCount is the number of users in the whole filtered list.
-func (c *UserConnection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
+func (c *UserConnection) TotalCount() (int, error) { return c.count() }
 
 // UserEdge is a user with its cursor.
 type UserEdge struct {

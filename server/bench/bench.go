@@ -292,18 +292,9 @@ func (b *bench) fetch(ctx context.Context, base string, sc scenario, target stri
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
-	resp, err := http.DefaultClient.Do(req)
+	body, err := readOK(http.DefaultClient.Do(req.WithContext(ctx)))
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, truncate(body, 300))
 	}
 	return body, nil
 }

@@ -131,17 +131,9 @@ func postGraphQL(ctx context.Context, url, token string, req graphqlRequest, out
 	if token != "" {
 		hr.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(hr)
+	raw, err := readOK(http.DefaultClient.Do(hr))
 	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return raw, fmt.Errorf("HTTP %d: %s", resp.StatusCode, truncate(raw, 300))
+		return raw, err
 	}
 	var env struct {
 		Errors []json.RawMessage `json:"errors"`
@@ -159,6 +151,23 @@ func postGraphQL(ctx context.Context, url, token string, req graphqlRequest, out
 		}
 	}
 	return raw, nil
+}
+
+// readOK reads the body of a response that must be 200 OK; a failed
+// request or another status is an error (with the body, when there is one).
+func readOK(resp *http.Response, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return body, fmt.Errorf("HTTP %d: %s", resp.StatusCode, truncate(body, 300))
+	}
+	return body, nil
 }
 
 func truncate(b []byte, n int) string {
