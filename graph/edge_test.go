@@ -1203,3 +1203,56 @@ func TestEdgeClientGoneLogsOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestEdgeInFlightLimit: past MaxInFlight, a request waits for a slot
+// without doing any work, and leaves without any if its client does.
+func TestEdgeInFlightLimit(t *testing.T) {
+	t.Parallel()
+	e := edgeEnv(t, func(o *graph.Options) { o.MaxInFlight = 1 })
+	lock, err := e.store.DB.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.Exec("LOCK TABLE " + variant.Table + " IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	const q = `{ products(first: 3) { edges { node { title variants { sku } } } } }`
+	first := make(chan error, 1)
+	go func() {
+		res, err := e.post(q, nil, "in-flight-first")
+		if err == nil && len(res.Errors) > 0 {
+			err = fmt.Errorf("errors: %+v", res.Errors)
+		}
+		first <- err
+	}()
+	// The first request holds the only slot once its statements start
+	// (it then waits on the locked variants).
+	for deadline := time.Now().Add(10 * time.Second); len(e.counter.Tagged("in-flight-first")) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the first request sent no statement")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	body, _ := json.Marshal(map[string]any{"query": q})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(reqlog.Header, "in-flight-second")
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("second request: got %d while the only slot was taken, want it to wait", res.StatusCode)
+	}
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("first request: %v", err)
+	}
+	if got := len(e.counter.Tagged("in-flight-second")); got != 0 {
+		t.Errorf("second request: got %d statements, want none (it never got a slot)", got)
+	}
+	if r := edgePost(t, e, q); r.status != http.StatusOK {
+		t.Errorf("after: got %d, want the slot free again", r.status)
+	}
+}

@@ -54,6 +54,9 @@ type Options struct {
 	PersistedQueries graphql.Cache[string]
 	// CORSOrigins may call the API from browsers; empty allows none.
 	CORSOrigins []string
+	// MaxInFlight caps the requests executing at once; the others wait
+	// for a slot (0: no cap).
+	MaxInFlight int
 }
 
 // NewHandler returns the GraphQL endpoint over client (whose ent.Currency
@@ -136,6 +139,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	})(h)
 	h = tokens.Middleware(h)
 	h = withClientIP(h)
+	h = limitInFlight(opts.MaxInFlight, h)
 	h = edge.Guard(edge.GuardOptions{
 		MaxBodyBytes: opts.MaxBodyBytes,
 		Precheck:     precheck(lim, opts.MaxTokens),
@@ -196,6 +200,29 @@ func (introspectionPolicy) Validate(graphql.ExecutableSchema) error { return nil
 func (i introspectionPolicy) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	oc.DisableIntrospection = !i.all && !auth.FromContext(ctx).Staff()
 	return nil
+}
+
+// limitInFlight lets at most n requests past at once; the others wait for a
+// slot, or until their client leaves. Execution is CPU-bound (gqlgen's
+// per-field work far outweighs the SQL), so past a few requests per core
+// more concurrency adds only memory (goroutine stacks, live responses) and
+// collector work: throughput stays at its peak and RSS stays bounded
+// instead of sagging as connections grow. A request's deadline starts when
+// it gets its slot (edge.Middleware is inside).
+func limitInFlight(n int, next http.Handler) http.Handler {
+	if n <= 0 {
+		return next
+	}
+	slots := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+		case <-r.Context().Done():
+			return // the client left while waiting; nothing to answer
+		}
+		defer func() { <-slots }()
+		next.ServeHTTP(w, r)
+	})
 }
 
 type clientIPKey struct{}

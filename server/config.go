@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ type config struct {
 
 	MaxCost, MaxDepth, MaxAliases, MaxFields, MaxTokens int
 	MaxBodyBytes                                        int64
+	MaxInFlight                                         int
 	RequestTimeout, ReadHeaderTimeout                   time.Duration
 	RateCapacity, RatePerSecond                         float64
 	SignInPerMinute, CheckoutPerMinute                  float64
@@ -120,6 +122,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.MaxFields = posInt("MAX_FIELDS", "1000")
 	c.MaxTokens = posInt("MAX_TOKENS", "10000")
 	c.MaxBodyBytes = int64(posInt("MAX_BODY_BYTES", "1048576"))
+	// Requests executing at once, per instance: 0 is no cap. The default
+	// follows the cores (see graph.Options.MaxInFlight).
+	if c.MaxInFlight, err = strconv.Atoi(get("MAX_IN_FLIGHT", strconv.Itoa(8*runtime.GOMAXPROCS(0)))); err != nil || c.MaxInFlight < 0 {
+		bad("MAX_IN_FLIGHT", "must be a non-negative integer (0: no cap)")
+	}
 	c.RequestTimeout = duration("REQUEST_TIMEOUT", "15s")
 	c.ReadHeaderTimeout = duration("READ_HEADER_TIMEOUT", "5s")
 	c.RateCapacity = posFloat("RATE_LIMIT_CAPACITY", "60000")

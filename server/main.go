@@ -253,6 +253,7 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Timeout:       cfg.RequestTimeout,
 		CORSOrigins:   cfg.CORSOrigins,
+		MaxInFlight:   cfg.MaxInFlight,
 		Limits: limits.Config{
 			MaxCost:    cfg.MaxCost,
 			MaxDepth:   cfg.MaxDepth,

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,6 +113,7 @@ func TestLoadConfig(t *testing.T) {
 			MaxFields:         1000,
 			MaxTokens:         10000,
 			MaxBodyBytes:      1 << 20,
+			MaxInFlight:       8 * runtime.GOMAXPROCS(0),
 			RequestTimeout:    15 * time.Second,
 			ReadHeaderTimeout: 5 * time.Second,
 			RateCapacity:      60000,

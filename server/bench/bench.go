@@ -86,6 +86,7 @@ type report struct {
 	Duration   string      `json:"duration_per_run"`
 	Warmup     string      `json:"warmup_per_run"`
 	Gzip       bool        `json:"gzip"`
+	ServerEnv  []string    `json:"serverEnv,omitempty"`
 	Mismatches []string    `json:"plain_mismatches"`
 	Runs       []runResult `json:"runs"`
 }
@@ -139,7 +140,7 @@ func benchmark(ctx context.Context, o options, stdout, log io.Writer) (err error
 	rep := report{
 		Started: time.Now().UTC(), Source: o.src, Scale: o.scale, Cluster: b.cl.dir,
 		GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), ClockTicks: b.ticks,
-		Duration: o.duration.String(), Warmup: o.warmup.String(), Gzip: o.gzip,
+		Duration: o.duration.String(), Warmup: o.warmup.String(), Gzip: o.gzip, ServerEnv: o.serverEnv,
 		Mismatches: []string{},
 	}
 	rep.Commit, rep.Dirty = gitCommit(o.src)
@@ -246,6 +247,7 @@ func (b *bench) startServer(ctx context.Context) (*process, error) {
 		return nil, err
 	}
 	env := append(serverEnv(b.cl.appURL(), b.secret, port), "TOKEN_TTL=24h")
+	env = append(env, b.o.serverEnv...) // last: they override the defaults
 	return startProcess(ctx, "server", b.serverBin, nil, env, filepath.Join(b.work, "server.log"), "/readyz", port)
 }
 

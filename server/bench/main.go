@@ -61,6 +61,7 @@ type options struct {
 	calibrate int
 	out       string
 	keep      bool
+	serverEnv []string
 }
 
 func parseOptions(args []string, stdout io.Writer) (options, error) {
@@ -87,6 +88,13 @@ func parseOptions(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.calibrate, "calibrate", 10, "sequential requests per run whose statements are counted one by one (min/max)")
 	fs.StringVar(&o.out, "out", filepath.Join(tmp, "bench-results.json"), "JSON file for all figures")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work folder (binary, logs) after a successful run")
+	fs.Func("server-env", "NAME=value added to the server's environment (repeatable), e.g. -server-env GOGC=200", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want NAME=value, got %q", v)
+		}
+		o.serverEnv = append(o.serverEnv, v)
+		return nil
+	})
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}

@@ -67,6 +67,9 @@ func writeTable(w io.Writer, rep report) {
 	}
 	fmt.Fprintf(w, "Source %s at %s; scale %d; %s per run after %s warm-up; %d CPUs; %s; gzip %v.\n",
 		rep.Source, commit, rep.Scale, rep.Duration, rep.Warmup, rep.CPUs, rep.GoVersion, rep.Gzip)
+	if len(rep.ServerEnv) > 0 {
+		fmt.Fprintf(w, "Server environment added: %s.\n", strings.Join(rep.ServerEnv, " "))
+	}
 	var loads []string
 	for _, r := range rep.Runs {
 		loads = append(loads, fmt.Sprintf("%s/%s/%s %.2f→%.2f", r.Scenario, r.Target, r.load(), r.LoadStart[0], r.LoadEnd[0]))
