@@ -46,15 +46,7 @@ func BenchmarkNestedQueries(b *testing.B) {
 		for _, q := range queries {
 			for _, m := range modes {
 				b.Run(d+"/"+q.name+"/"+m.name, func(b *testing.B) {
-					e := q.build(b, newEnv(b, d, withLoaders(m.cfg)))
-					e.mustQuery(q.query, nil, nil) // warm the query cache
-					e.counter.Reset()
-					b.ReportAllocs()
-					b.ResetTimer()
-					for b.Loop() {
-						e.mustQuery(q.query, nil, nil)
-					}
-					b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
+					benchQuery(b, q.build(b, newEnv(b, d, withLoaders(m.cfg))), q.query)
 				})
 			}
 		}
@@ -73,14 +65,7 @@ const storefrontQuery = `{ products(first: 50, orderBy: {field: CREATED_AT, dire
 func BenchmarkStorefront(b *testing.B) {
 	e := newEnv(b, "postgres")
 	catalog(b, e.store.Client, 5, 10) // 50 products, 2 variants and 3 reviews each
-	e.mustQuery(storefrontQuery, nil, nil)
-	e.counter.Reset()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		e.mustQuery(storefrontQuery, nil, nil)
-	}
-	b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
+	benchQuery(b, e, storefrontQuery)
 }
 
 // BenchmarkLookup measures the mobile case, one product by slug with three
@@ -91,15 +76,7 @@ func BenchmarkStorefront(b *testing.B) {
 func BenchmarkLookup(b *testing.B) {
 	e := newEnv(b, "postgres")
 	catalog(b, e.store.Client, 1, 3)
-	const q = `{ product(slug: "p-1") { id title priceRange { min { amount } } } }`
-	e.mustQuery(q, nil, nil)
-	e.counter.Reset()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		e.mustQuery(q, nil, nil)
-	}
-	b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
+	benchQuery(b, e, `{ product(slug: "p-1") { id title priceRange { min { amount } } } }`)
 }
 
 // BenchmarkBatchingLatency measures what batching adds to one request's
@@ -121,13 +98,21 @@ func BenchmarkBatchingLatency(b *testing.B) {
 		b.Run(m.name, func(b *testing.B) {
 			e := newEnv(b, "postgres", withLoaders(m.cfg))
 			catalog(b, e.store.Client, 1, 3)
-			e.mustQuery(q, nil, nil)
-			e.counter.Reset()
-			b.ResetTimer()
-			for b.Loop() {
-				e.mustQuery(q, nil, nil)
-			}
-			b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
+			benchQuery(b, e, q)
 		})
 	}
+}
+
+// benchQuery sends q once to warm the caches, then b.N times, reporting
+// allocations and statements per request.
+func benchQuery(b *testing.B, e *env, q string) {
+	b.Helper()
+	e.mustQuery(q, nil, nil)
+	e.counter.Reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		e.mustQuery(q, nil, nil)
+	}
+	b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
 }
