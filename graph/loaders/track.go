@@ -57,7 +57,8 @@ func NewShape(schema *ast.Schema) *Shape {
 //
 // gqlgen resolves every field but __typename through the field middleware;
 // the count must match what it resolves exactly (too few: a batch runs
-// early and a level costs two statements; too many: batches wait for the stall guard).
+// early and a level costs two statements; too many: batches wait for the
+// stall guard).
 // Deferred fields are resolved later, outside their parent's turn: they
 // count themselves when they start.
 //
@@ -66,8 +67,10 @@ func NewShape(schema *ast.Schema) *Shape {
 // its concurrent ones, so an inline field whose subtree waits on a loader
 // would hold back concurrent siblings that are already counted, and the
 // batch would wait for the stall guard. No type in this schema has that
-// shape (connections' edges take a context for this reason); the statement
-// tests fail on a stall.
+// shape: the inline fields of a type with resolvers are leaves or plain
+// values, and connections resolve all their fields inline (graph/model), so
+// nothing of theirs is queued behind their edges. The statement tests fail
+// on a stall.
 func (sh *Shape) Track(s *Scheduler, oc *graphql.OperationContext) {
 	if oc == nil || oc.Operation == nil {
 		return
