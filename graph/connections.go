@@ -41,11 +41,22 @@ func userConnection(p relay.Page, rows []*ent.User, count model.Counter) *model.
 	return model.NewUserConnection(edges, info, count)
 }
 
-// eagerCount starts count at once, in a goroutine of the operation
-// (loaders.Go), when the client selected totalCount, and returns its
-// result. A nested connection's count thus joins its level's batch, and a
-// top-level count runs beside the page's subtree instead of after it.
+// eagerCount starts a nested connection's count (a loader) at once when
+// the client selected totalCount, in a goroutine the loaders' scheduler
+// counts until it has queued its key, so the count joins its level's batch.
 func eagerCount(ctx context.Context, count func(context.Context) (int, error)) model.Counter {
+	return startCount(ctx, count, func(f func()) { loaders.Go(ctx, f) })
+}
+
+// listCount starts a top-level list's COUNT (its own statement, no loader)
+// at once when the client selected totalCount, so it runs beside the page's
+// subtree. Its goroutine is not the scheduler's work: it queues no key, and
+// counted, it would hold every batch of the page back until the COUNT ends.
+func listCount(ctx context.Context, count func(context.Context) (int, error)) model.Counter {
+	return startCount(ctx, count, func(f func()) { go f() })
+}
+
+func startCount(ctx context.Context, count func(context.Context) (int, error), spawn func(func())) model.Counter {
 	if !selects(ctx, "totalCount") {
 		return func() (int, error) { return count(ctx) }
 	}
@@ -54,7 +65,7 @@ func eagerCount(ctx context.Context, count func(context.Context) (int, error)) m
 		err error
 	}
 	ch := make(chan result, 1)
-	loaders.Go(ctx, func() {
+	spawn(func() {
 		n, err := count(ctx)
 		ch <- result{n, err}
 	})

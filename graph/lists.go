@@ -29,7 +29,7 @@ func (r *Resolver) listProducts(ctx context.Context, p relay.Page, where []predi
 		return nil, err
 	}
 	loaders.PrimeProducts(ctx, rows)
-	return productConnection(p, rows, eagerCount(ctx, q.Count)), nil
+	return productConnection(p, rows, listCount(ctx, q.Count)), nil
 }
 
 func (r *Resolver) listOrders(ctx context.Context, p relay.Page, f *model.OrderFilter) (*model.OrderConnection, error) {
@@ -53,7 +53,7 @@ func (r *Resolver) listOrders(ctx context.Context, p relay.Page, f *model.OrderF
 	if err != nil {
 		return nil, err
 	}
-	return orderConnection(p, rows, eagerCount(ctx, q.Count)), nil
+	return orderConnection(p, rows, listCount(ctx, q.Count)), nil
 }
 
 func (r *Resolver) listUsers(ctx context.Context, p relay.Page, f *model.UserFilter) (*model.UserConnection, error) {
@@ -68,7 +68,7 @@ func (r *Resolver) listUsers(ctx context.Context, p relay.Page, f *model.UserFil
 	if err != nil {
 		return nil, err
 	}
-	return userConnection(p, rows, eagerCount(ctx, q.Count)), nil
+	return userConnection(p, rows, listCount(ctx, q.Count)), nil
 }
 
 // checkPrice rejects an inverted price interval, which no rule tag can see.
