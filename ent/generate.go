@@ -2,7 +2,7 @@
 // hand under ent/ are only this file, entc.go (the generator), graphql.go
 // (what GraphQL reads of an entity without a resolver), dialect.go (which
 // database a client or transaction talks to), ent/schema (the entities),
-// ent/migrations (versioned migrations and their generator), ent/store
+// ent/dbschema (versioned migrations and their generator), ent/store
 // (opening a database, and the writes and locks ent cannot express) and
 // ent/seed (demo and benchmark data).
 package ent

@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/keyset"
 	"github.com/shopgraph/shopgraph/graph/listing"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/model"
@@ -17,25 +18,25 @@ import (
 // Limit+1, in scan order) into a connection. count is deferred: it runs only
 // if the client selects totalCount.
 
-func productConnection(p relay.Page, rows []*ent.Product, count model.Counter) *model.ProductConnection {
+func productConnection(p keyset.Page, rows []*ent.Product, count model.Counter) *model.ProductConnection {
 	edges, info := relay.Edges(p, rows, listing.ProductKey(p.Order), listing.ProductID,
 		func(c string, n *ent.Product) *model.ProductEdge { return &model.ProductEdge{Cursor: c, Node: n} })
 	return model.NewProductConnection(edges, info, count)
 }
 
-func reviewConnection(p relay.Page, rows []*ent.Review, count model.Counter) *model.ReviewConnection {
+func reviewConnection(p keyset.Page, rows []*ent.Review, count model.Counter) *model.ReviewConnection {
 	edges, info := relay.Edges(p, rows, listing.ReviewKey(p.Order), listing.ReviewID,
 		func(c string, n *ent.Review) *model.ReviewEdge { return &model.ReviewEdge{Cursor: c, Node: n} })
 	return model.NewReviewConnection(edges, info, count)
 }
 
-func orderConnection(p relay.Page, rows []*ent.Order, count model.Counter) *model.OrderConnection {
+func orderConnection(p keyset.Page, rows []*ent.Order, count model.Counter) *model.OrderConnection {
 	edges, info := relay.Edges(p, rows, listing.OrderKey(p.Order), listing.OrderID,
 		func(c string, n *ent.Order) *model.OrderEdge { return &model.OrderEdge{Cursor: c, Node: n} })
 	return model.NewOrderConnection(edges, info, count)
 }
 
-func userConnection(p relay.Page, rows []*ent.User, count model.Counter) *model.UserConnection {
+func userConnection(p keyset.Page, rows []*ent.User, count model.Counter) *model.UserConnection {
 	edges, info := relay.Edges(p, rows, listing.UserKey(p.Order), listing.UserID,
 		func(c string, n *ent.User) *model.UserEdge { return &model.UserEdge{Cursor: c, Node: n} })
 	return model.NewUserConnection(edges, info, count)

@@ -22,11 +22,11 @@ import (
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/directive"
-	"github.com/shopgraph/shopgraph/graph/edge"
+	"github.com/shopgraph/shopgraph/graph/gqlhttp"
 	"github.com/shopgraph/shopgraph/graph/limits"
 	"github.com/shopgraph/shopgraph/graph/loaders"
-	"github.com/shopgraph/shopgraph/graph/privacy"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
+	"github.com/shopgraph/shopgraph/graph/rowrules"
 )
 
 // Options configure the GraphQL handler. The zero value of a limit turns it
@@ -67,7 +67,7 @@ type Options struct {
 // meant for production. Form and multipart bodies match no transport and
 // are refused, so a cross-site form cannot post a mutation.
 func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, opts Options) http.Handler {
-	privacy.Install(client)
+	rowrules.Install(client)
 	r := &Resolver{
 		client:   client,
 		tokens:   tokens,
@@ -88,16 +88,16 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	if apq == nil {
 		apq = lru.New[string](1000)
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: edge.Persisted{Store: apq}})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: gqlhttp.Persisted{Store: apq}})
 
 	lim := opts.Limits
 	lim.Identity = identity
-	lim.OnLimited = edge.RateLimited
+	lim.OnLimited = gqlhttp.RateLimited
 	lim.Logger = logger
 	srv.Use(limits.New(lim))
-	srv.Use(&edge.CacheHints{})
-	srv.Use(edge.Outcome{})
-	srv.Use(edge.CommitPersisted{}) // last: only what passed everything is kept
+	srv.Use(&gqlhttp.CacheHints{})
+	srv.Use(gqlhttp.Outcome{})
+	srv.Use(gqlhttp.CommitPersisted{}) // last: only what passed everything is kept
 
 	srv.SetErrorPresenter(presentErrors(logger, opts.Production))
 	srv.SetRecoverFunc(recoverPanic(logger))
@@ -133,14 +133,14 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	})
 
 	var h http.Handler = srv
-	h = edge.Middleware(edge.Options{
+	h = gqlhttp.Middleware(gqlhttp.Options{
 		Timeout:  opts.Timeout,
 		SignedIn: func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },
 	})(h)
 	h = tokens.Middleware(h)
 	h = withClientIP(h)
 	h = limitInFlight(opts.MaxInFlight, h)
-	h = edge.Guard(edge.GuardOptions{
+	h = gqlhttp.Guard(gqlhttp.GuardOptions{
 		MaxBodyBytes: opts.MaxBodyBytes,
 		Precheck:     precheck(lim, opts.MaxTokens),
 		IsMutation:   func(q, op string) bool { return limits.IsMutation(q, op, opts.MaxTokens) },
@@ -208,7 +208,7 @@ func (i introspectionPolicy) MutateOperationContext(ctx context.Context, oc *gra
 // more concurrency adds only memory (goroutine stacks, live responses) and
 // collector work: throughput stays at its peak and RSS stays bounded
 // instead of sagging as connections grow. A request's deadline starts when
-// it gets its slot (edge.Middleware is inside).
+// it gets its slot (gqlhttp.Middleware is inside).
 func limitInFlight(n int, next http.Handler) http.Handler {
 	if n <= 0 {
 		return next

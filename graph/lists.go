@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/keyset"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/predicate"
 	"github.com/shopgraph/shopgraph/ent/user"
@@ -17,7 +18,7 @@ import (
 // Top-level lists: one keyset-paged statement for the page, one COUNT only
 // when totalCount is selected.
 
-func (r *Resolver) listProducts(ctx context.Context, p relay.Page, where []predicate.Product) (*model.ProductConnection, error) {
+func (r *Resolver) listProducts(ctx context.Context, p keyset.Page, where []predicate.Product) (*model.ProductConnection, error) {
 	q := r.client.Product.Query().Where(where...)
 	page := q.Clone()
 	if cols := loaders.ProductColumns(ctx); cols != nil {
@@ -32,7 +33,7 @@ func (r *Resolver) listProducts(ctx context.Context, p relay.Page, where []predi
 	return productConnection(p, rows, listCount(ctx, q.Count)), nil
 }
 
-func (r *Resolver) listOrders(ctx context.Context, p relay.Page, f *model.OrderFilter) (*model.OrderConnection, error) {
+func (r *Resolver) listOrders(ctx context.Context, p keyset.Page, f *model.OrderFilter) (*model.OrderConnection, error) {
 	var where []predicate.Order
 	if f != nil {
 		if len(f.Status) > 0 {
@@ -56,7 +57,7 @@ func (r *Resolver) listOrders(ctx context.Context, p relay.Page, f *model.OrderF
 	return orderConnection(p, rows, listCount(ctx, q.Count)), nil
 }
 
-func (r *Resolver) listUsers(ctx context.Context, p relay.Page, f *model.UserFilter) (*model.UserConnection, error) {
+func (r *Resolver) listUsers(ctx context.Context, p keyset.Page, f *model.UserFilter) (*model.UserConnection, error) {
 	q := r.client.User.Query()
 	if f != nil && len(f.Role) > 0 {
 		q.Where(user.RoleIn(f.Role...))

@@ -31,7 +31,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/graph"
 	"github.com/shopgraph/shopgraph/graph/auth"
-	"github.com/shopgraph/shopgraph/graph/edge"
+	"github.com/shopgraph/shopgraph/graph/gqlhttp"
 	"github.com/shopgraph/shopgraph/graph/limits"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
@@ -270,7 +270,7 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		newLimiter = func(prefix string, r limits.Rule) limits.Limiter {
 			return limits.NewRedis(rdb, "shopgraph:rl:"+prefix+":", r)
 		}
-		opts.PersistedQueries = edge.NewRedisCache(rdb, "shopgraph:apq:", 24*time.Hour)
+		opts.PersistedQueries = gqlhttp.NewRedisCache(rdb, "shopgraph:apq:", 24*time.Hour)
 	}
 	opts.Limits.Budget = newLimiter("cost", budget)
 	opts.Limits.Fields = map[string]limits.FieldRule{

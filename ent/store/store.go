@@ -29,7 +29,7 @@ import (
 	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/shopgraph/shopgraph/ent"
-	"github.com/shopgraph/shopgraph/ent/migrations"
+	"github.com/shopgraph/shopgraph/ent/dbschema"
 )
 
 // Config says which database to open.
@@ -151,7 +151,7 @@ func (s *Store) Migrate(ctx context.Context) (uint, error) {
 	if err != nil {
 		return 0, err
 	}
-	return migrations.Apply(db, s.Dialect)
+	return dbschema.Apply(db, s.Dialect)
 }
 
 // Ping reports whether the database answers.

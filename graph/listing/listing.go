@@ -1,5 +1,5 @@
 // Package listing says how each list in the API is filtered and sorted: the
-// ent predicates for a filter input and the relay.Order for an orderBy input.
+// ent predicates for a filter input and the keyset.Order for an orderBy input.
 // Top-level resolvers and the batched nested loaders share it, so a filter
 // means the same thing wherever a list appears.
 package listing
@@ -11,41 +11,41 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/category"
+	"github.com/shopgraph/shopgraph/ent/keyset"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/predicate"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/review"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/model"
-	"github.com/shopgraph/shopgraph/graph/relay"
 )
 
 // newestFirst is every list's default order.
-func newestFirst(column string) relay.Order {
-	return relay.Order{Column: column, Kind: relay.KindTime, Desc: true}
+func newestFirst(column string) keyset.Order {
+	return keyset.Order{Column: column, Kind: keyset.KindTime, Desc: true}
 }
 
 func desc(d *model.OrderDirection) bool { return d != nil && *d == model.OrderDirectionDesc }
 
 // ProductOrder maps orderBy to a sort column; nil means newest first.
-func ProductOrder(o *model.ProductOrder) relay.Order {
+func ProductOrder(o *model.ProductOrder) keyset.Order {
 	if o == nil {
 		return newestFirst(product.FieldCreatedAt)
 	}
 	switch o.Field {
 	case model.ProductOrderFieldPrice:
-		return relay.Order{Column: product.FieldMinPrice, Kind: relay.KindInt, Desc: desc(o.Direction)}
+		return keyset.Order{Column: product.FieldMinPrice, Kind: keyset.KindInt, Desc: desc(o.Direction)}
 	case model.ProductOrderFieldTitle:
-		return relay.Order{Column: product.FieldTitle, Kind: relay.KindString, Desc: desc(o.Direction)}
+		return keyset.Order{Column: product.FieldTitle, Kind: keyset.KindString, Desc: desc(o.Direction)}
 	case model.ProductOrderFieldRating:
-		return relay.Order{Column: product.FieldRatingAvg, Kind: relay.KindFloat, Desc: desc(o.Direction)}
+		return keyset.Order{Column: product.FieldRatingAvg, Kind: keyset.KindFloat, Desc: desc(o.Direction)}
 	default:
-		return relay.Order{Column: product.FieldCreatedAt, Kind: relay.KindTime, Desc: desc(o.Direction)}
+		return keyset.Order{Column: product.FieldCreatedAt, Kind: keyset.KindTime, Desc: desc(o.Direction)}
 	}
 }
 
 // ProductKey returns a product's value of a ProductOrder column.
-func ProductKey(o relay.Order) func(*ent.Product) any {
+func ProductKey(o keyset.Order) func(*ent.Product) any {
 	return func(p *ent.Product) any {
 		switch o.Column {
 		case product.FieldMinPrice:
@@ -126,18 +126,18 @@ func FilterKey(f any) string {
 }
 
 // ReviewOrder maps orderBy to a sort column; nil means newest first.
-func ReviewOrder(o *model.ReviewOrder) relay.Order {
+func ReviewOrder(o *model.ReviewOrder) keyset.Order {
 	if o == nil {
 		return newestFirst(review.FieldCreatedAt)
 	}
 	if o.Field == model.ReviewOrderFieldRating {
-		return relay.Order{Column: review.FieldRating, Kind: relay.KindInt, Desc: desc(o.Direction)}
+		return keyset.Order{Column: review.FieldRating, Kind: keyset.KindInt, Desc: desc(o.Direction)}
 	}
-	return relay.Order{Column: review.FieldCreatedAt, Kind: relay.KindTime, Desc: desc(o.Direction)}
+	return keyset.Order{Column: review.FieldCreatedAt, Kind: keyset.KindTime, Desc: desc(o.Direction)}
 }
 
 // ReviewKey returns a review's value of a ReviewOrder column.
-func ReviewKey(o relay.Order) func(*ent.Review) any {
+func ReviewKey(o keyset.Order) func(*ent.Review) any {
 	return func(r *ent.Review) any {
 		if o.Column == review.FieldRating {
 			return int64(r.Rating)
@@ -150,15 +150,15 @@ func ReviewKey(o relay.Order) func(*ent.Review) any {
 func ReviewID(r *ent.Review) int { return r.ID }
 
 // OrderOrder maps orderBy to a sort column; nil means newest first.
-func OrderOrder(o *model.OrderOrder) relay.Order {
+func OrderOrder(o *model.OrderOrder) keyset.Order {
 	if o == nil {
 		return newestFirst(order.FieldCreatedAt)
 	}
-	return relay.Order{Column: order.FieldCreatedAt, Kind: relay.KindTime, Desc: desc(o.Direction)}
+	return keyset.Order{Column: order.FieldCreatedAt, Kind: keyset.KindTime, Desc: desc(o.Direction)}
 }
 
 // OrderKey returns an order's value of an OrderOrder column.
-func OrderKey(relay.Order) func(*ent.Order) any {
+func OrderKey(keyset.Order) func(*ent.Order) any {
 	return func(o *ent.Order) any { return o.CreatedAt }
 }
 
@@ -166,18 +166,18 @@ func OrderKey(relay.Order) func(*ent.Order) any {
 func OrderID(o *ent.Order) int { return o.ID }
 
 // UserOrder maps orderBy to a sort column; nil means newest first.
-func UserOrder(o *model.UserOrder) relay.Order {
+func UserOrder(o *model.UserOrder) keyset.Order {
 	if o == nil {
 		return newestFirst(user.FieldCreatedAt)
 	}
 	if o.Field == model.UserOrderFieldEmail {
-		return relay.Order{Column: user.FieldEmail, Kind: relay.KindString, Desc: desc(o.Direction)}
+		return keyset.Order{Column: user.FieldEmail, Kind: keyset.KindString, Desc: desc(o.Direction)}
 	}
-	return relay.Order{Column: user.FieldCreatedAt, Kind: relay.KindTime, Desc: desc(o.Direction)}
+	return keyset.Order{Column: user.FieldCreatedAt, Kind: keyset.KindTime, Desc: desc(o.Direction)}
 }
 
 // UserKey returns a user's value of a UserOrder column.
-func UserKey(o relay.Order) func(*ent.User) any {
+func UserKey(o keyset.Order) func(*ent.User) any {
 	return func(u *ent.User) any {
 		if o.Column == user.FieldEmail {
 			return u.Email

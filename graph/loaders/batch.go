@@ -5,7 +5,7 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
-	"github.com/shopgraph/shopgraph/graph/relay"
+	"github.com/shopgraph/shopgraph/ent/keyset"
 )
 
 // byID answers lookups by primary key: a nil (zero) result for a missing row.
@@ -59,7 +59,7 @@ func aggregate[V any](fetch func(context.Context, []int) (map[int]V, error)) dat
 // canonical form of the list's filter argument (listing.FilterKey).
 type PageKey struct {
 	Parent int
-	Page   relay.Page
+	Page   keyset.Page
 	Filter string
 }
 
@@ -72,10 +72,10 @@ type CountKey struct {
 // paged answers nested connections. Keys that share page arguments and
 // filter (siblings in one response) are fetched with one windowed statement;
 // each parent gets at most Limit+1 rows in scan order.
-func paged[T any](fetch func(ctx context.Context, parents []int, p relay.Page, filter string) ([]T, error), parent func(T) int) dataloader.BatchFunc[PageKey, []T] {
+func paged[T any](fetch func(ctx context.Context, parents []int, p keyset.Page, filter string) ([]T, error), parent func(T) int) dataloader.BatchFunc[PageKey, []T] {
 	return func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]T] {
 		type group struct {
-			page   relay.Page
+			page   keyset.Page
 			filter string
 		}
 		idx := map[group][]int{}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/category"
+	"github.com/shopgraph/shopgraph/ent/keyset"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/orderline"
 	"github.com/shopgraph/shopgraph/ent/predicate"
@@ -19,7 +20,6 @@ import (
 	"github.com/shopgraph/shopgraph/ent/variant"
 	"github.com/shopgraph/shopgraph/graph/listing"
 	"github.com/shopgraph/shopgraph/graph/model"
-	"github.com/shopgraph/shopgraph/graph/relay"
 )
 
 // fetcher runs the batch statements; one method per loader.
@@ -212,8 +212,8 @@ func (f fetcher) orderTotals(ctx context.Context, ids []int) (map[int]int64, err
 	return m, nil
 }
 
-func (f fetcher) reviewPages(column string) func(context.Context, []int, relay.Page, string) ([]*ent.Review, error) {
-	return func(ctx context.Context, parents []int, p relay.Page, _ string) ([]*ent.Review, error) {
+func (f fetcher) reviewPages(column string) func(context.Context, []int, keyset.Page, string) ([]*ent.Review, error) {
+	return func(ctx context.Context, parents []int, p keyset.Page, _ string) ([]*ent.Review, error) {
 		q := f.client.Review.Query().Where(predicate.Review(store.InKeys(column, parents)))
 		q.Modify(p.Window(column))
 		rows, err := q.All(ctx)
@@ -221,7 +221,7 @@ func (f fetcher) reviewPages(column string) func(context.Context, []int, relay.P
 	}
 }
 
-func (f fetcher) orderPages(ctx context.Context, parents []int, p relay.Page, _ string) ([]*ent.Order, error) {
+func (f fetcher) orderPages(ctx context.Context, parents []int, p keyset.Page, _ string) ([]*ent.Order, error) {
 	q := f.client.Order.Query().Where(predicate.Order(store.InKeys(order.FieldCustomerID, parents)))
 	q.Modify(p.Window(order.FieldCustomerID))
 	rows, err := q.All(ctx)
@@ -301,7 +301,7 @@ func decodeFilter(key string) (*model.ProductFilter, error) {
 	return pf, nil
 }
 
-func (f fetcher) productPages(ctx context.Context, parents []int, p relay.Page, filter string) ([]*ent.Product, error) {
+func (f fetcher) productPages(ctx context.Context, parents []int, p keyset.Page, filter string) ([]*ent.Product, error) {
 	pf, err := decodeFilter(filter)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/review"
-	"github.com/shopgraph/shopgraph/graph/privacy"
+	"github.com/shopgraph/shopgraph/graph/rowrules"
 )
 
 // Config tunes batching.
@@ -164,22 +164,22 @@ func (l *Loaders) orderLineByIDL() *loader[int, *ent.OrderLine] {
 
 func (l *Loaders) lineVariantByIDL() *loader[int, *ent.Variant] {
 	return l.lineVariantByID.get(func() *loader[int, *ent.Variant] {
-		return newLoader(privacy.WithOrderHistory(l.ctx), l.sched, l.cfg, byID(l.f.variants, func(v *ent.Variant) int { return v.ID }))
+		return newLoader(rowrules.WithOrderHistory(l.ctx), l.sched, l.cfg, byID(l.f.variants, func(v *ent.Variant) int { return v.ID }))
 	})
 }
 
 func (l *Loaders) lineProductByIDL() *loader[int, *ent.Product] {
 	return l.lineProductByID.get(func() *loader[int, *ent.Product] {
-		return newLoader(privacy.WithOrderHistory(l.ctx), l.sched, l.cfg, byID(l.f.products, func(p *ent.Product) int { return p.ID }))
+		return newLoader(rowrules.WithOrderHistory(l.ctx), l.sched, l.cfg, byID(l.f.products, func(p *ent.Product) int { return p.ID }))
 	})
 }
 
-// The loaders keyed by product read with privacy.ForVisibleProducts: they
+// The loaders keyed by product read with rowrules.ForVisibleProducts: they
 // are only ever asked about products the viewer was already allowed to see.
 
 func (l *Loaders) variantsByProductL() *loader[int, []*ent.Variant] {
 	return l.variantsByProduct.get(func() *loader[int, []*ent.Variant] {
-		return newLoader(privacy.ForVisibleProducts(l.ctx), l.sched, l.cfg, groupBy(l.f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID }))
+		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, groupBy(l.f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID }))
 	})
 }
 
@@ -203,13 +203,13 @@ func (l *Loaders) linesByOrderL() *loader[int, []*ent.OrderLine] {
 
 func (l *Loaders) reviewStatsL() *loader[int, ReviewStats] {
 	return l.reviewStats.get(func() *loader[int, ReviewStats] {
-		return newLoader(privacy.ForVisibleProducts(l.ctx), l.sched, l.cfg, aggregate(l.f.reviewStats))
+		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, aggregate(l.f.reviewStats))
 	})
 }
 
 func (l *Loaders) variantStatsL() *loader[int, VariantStats] {
 	return l.variantStats.get(func() *loader[int, VariantStats] {
-		return newLoader(privacy.ForVisibleProducts(l.ctx), l.sched, l.cfg, aggregate(l.f.variantStats))
+		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, aggregate(l.f.variantStats))
 	})
 }
 
@@ -219,7 +219,7 @@ func (l *Loaders) orderTotalL() *loader[int, int64] {
 
 func (l *Loaders) reviewsByProductL() *loader[PageKey, []*ent.Review] {
 	return l.reviewsByProduct.get(func() *loader[PageKey, []*ent.Review] {
-		return newLoader(privacy.ForVisibleProducts(l.ctx), l.sched, l.cfg, paged(l.f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID }))
+		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, paged(l.f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID }))
 	})
 }
 

@@ -1,6 +1,8 @@
 // Package relay implements the Relay conventions the schema promises: opaque
-// global IDs ("Type:id", base64url) and keyset-paginated connections whose
-// cursors carry the sort key and ID of a row, so page 1,000 costs what page 1
-// costs. The same Page drives top-level lists (Apply) and per-parent nested
-// lists batched into one statement with a window function (Window).
+// global IDs ("Type:id", base64url), validation of a connection's
+// first/after/last/before into a keyset.Page, opaque cursors that carry a
+// row's sort key and ID, and turning a page's rows into edges with PageInfo.
+//
+// It owns no SQL: the keyset conditions, orders and per-parent windows a page
+// becomes are ent/keyset's. It must not import graph or a database driver.
 package relay

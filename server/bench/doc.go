@@ -17,7 +17,7 @@
 //     when run as root, since initdb refuses root) on a free loopback port,
 //     with pg_stat_statements preloaded (track=all, utility statements too).
 //     The cluster is cached in -cache-dir under a key made of -scale and a
-//     hash of ent/migrations/postgres and ent/seed of the source tree, so an
+//     hash of ent/dbschema/postgres and ent/seed of the source tree, so an
 //     older checkout never migrates or reuses a newer one's data. It is
 //     seeded once with "<server> seed --scale N" (APP_ENV=development, which
 //     seeding requires) and vacuumed; -rebuild recreates it. The cluster

@@ -255,7 +255,7 @@ func (h *plainHandler) load(ctx context.Context, first int) (*plainResponse, err
 }
 
 // page reads first+1 products (one more tells whether a next page exists,
-// as relay.Page.Apply does) and keeps first.
+// as keyset.Page.Apply does) and keeps first.
 func (h *plainHandler) page(ctx context.Context, first int) ([]*plainProduct, []int64, error) {
 	rows, err := h.db.QueryContext(ctx, plainProductsSQL, "ACTIVE", first+1)
 	if err != nil {
@@ -354,7 +354,7 @@ func (h *plainHandler) variants(ctx context.Context, products []int64) (map[int]
 }
 
 // reviews loads the first reviews of each product (one more than shown, as
-// relay.Page.Window does) and returns each kept review's author id.
+// keyset.Page.Window does) and returns each kept review's author id.
 func (h *plainHandler) reviews(ctx context.Context, products []int64) (map[int][]plainReviewEdge, map[*plainReview]int, error) {
 	rows, err := h.db.QueryContext(ctx, plainReviewsSQL, pq.Array(products), plainReviewsPerProduct+1)
 	if err != nil {

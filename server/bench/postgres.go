@@ -67,7 +67,7 @@ type cluster struct {
 // cluster seeded by a newer one.
 func dataKey(src string, scale int) (string, error) {
 	h := sha256.New()
-	for _, dir := range []string{"ent/migrations/postgres", "ent/seed"} {
+	for _, dir := range []string{"ent/dbschema/postgres", "ent/seed"} {
 		root := filepath.Join(src, dir)
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {

@@ -1,4 +1,4 @@
-// Package edge is the HTTP side of the GraphQL endpoint's defences and
+// Package gqlhttp is the HTTP side of the GraphQL endpoint's defences and
 // manners: a body size limit (413), a per-request deadline, the fixes that
 // make gqlgen's answers follow the GraphQL-over-HTTP spec, 429 with
 // Retry-After for rationed callers, Cache-Control derived from the schema's
@@ -8,7 +8,7 @@
 // The GraphQL layer talks to it through the per-request State in the
 // context: limits report a refusal there, the cache-hint extension the
 // operation's policy.
-package edge
+package gqlhttp
 
 import (
 	"bytes"

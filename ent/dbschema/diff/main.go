@@ -2,8 +2,8 @@
 // schema has changed, or, with -check, fails if it would have to (CI uses it
 // to prove the committed migrations match the schema).
 //
-//	go run ./ent/migrations/diff -name add_widgets   # write new files
-//	go run ./ent/migrations/diff -check              # exit 1 on drift
+//	go run ./ent/dbschema/diff -name add_widgets   # write new files
+//	go run ./ent/dbschema/diff -check              # exit 1 on drift
 //
 // PostgreSQL needs a server to replay the migrations into: -admin-url (or
 // DIFF_ADMIN_URL) names a database from which a throwaway one is created and
@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	name := fs.String("name", "change", "name of the new migration")
 	check := fs.Bool("check", false, "fail instead of writing when a migration is missing")
-	root := fs.String("dir", "ent/migrations", "directory holding postgres/ and sqlite/")
+	root := fs.String("dir", "ent/dbschema", "directory holding postgres/ and sqlite/")
 	adminURL := fs.String("admin-url", envOr("DIFF_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL URL used to create a throwaway dev database")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	if *check && len(drift) > 0 {
-		return fmt.Errorf("the ent schema and the committed migrations disagree for %s: run `go run ./ent/migrations/diff -name <change>`", strings.Join(drift, ", "))
+		return fmt.Errorf("the ent schema and the committed migrations disagree for %s: run `go run ./ent/dbschema/diff -name <change>`", strings.Join(drift, ", "))
 	}
 	if len(drift) == 0 {
 		fmt.Fprintln(stdout, "migrations are up to date")

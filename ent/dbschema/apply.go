@@ -1,4 +1,4 @@
-package migrations
+package dbschema
 
 import (
 	"database/sql"

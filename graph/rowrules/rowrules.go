@@ -1,4 +1,4 @@
-// Package privacy holds the row-level rules: ent query interceptors that
+// Package rowrules holds the row-level rules: ent query interceptors that
 // filter every query of a client by the viewer in its context, whichever
 // path reaches the rows (lists, node/nodes, dataloaders, nested edges,
 // counts and aggregates). A context without a viewer is anonymous, the most
@@ -15,7 +15,7 @@
 //     anonymous;
 //   - users and categories: visible to all (private user fields are guarded
 //     by schema directives).
-package privacy
+package rowrules
 
 import (
 	"context"
