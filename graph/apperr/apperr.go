@@ -1,7 +1,3 @@
-// Package apperr is shopgraph's one application error type. Code is the
-// stable, client-facing classification that the error presenter puts in
-// extensions.code; anything that is not an *Error is an internal error and
-// its text never reaches a client.
 package apperr
 
 import (

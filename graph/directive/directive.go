@@ -1,9 +1,3 @@
-// Package directive implements the schema's authorization directives
-// (@auth, @hasRole, @ownerOrRole). Each is a pure check of the viewer in the
-// context and, for ownership, of the parent object: no database calls. A
-// denial returns an error instead of calling next, so gqlgen nulls the
-// guarded (nullable) field and keeps the rest of the response. Which rows a
-// viewer may see at all is decided in the data layer (graph/privacy).
 package directive
 
 import (

@@ -1,7 +1,3 @@
-// Package listing says how each list in the API is filtered and sorted: the
-// ent predicates for a filter input and the keyset.Order for an orderBy input.
-// Top-level resolvers and the batched nested loaders share it, so a filter
-// means the same thing wherever a list appears.
 package listing
 
 import (

@@ -16,4 +16,8 @@
 // = ANY($1) on PostgreSQL, json_each(?) on SQLite), so no batch can exceed a bind-parameter
 // limit (65535 on PostgreSQL, 32766 on SQLite) however many keys it holds;
 // batches are still capped (Config.MaxBatch) to bound the memory of one.
+//
+// It may import ent, ent/store, ent/keyset, graph/listing, graph/model and
+// graph/rowrules; it must not import graph (the resolvers call it, not the
+// other way round) or a database driver.
 package loaders

@@ -1,5 +1,3 @@
-// Package reqlog gives every HTTP request an id and a structured access log
-// line, and lets any code below the handler find both through the context.
 package reqlog
 
 import (

@@ -91,4 +91,8 @@
 // anything else running, which inflates CPU per request and latency.
 // Requests are sent with Accept-Encoding: identity unless -gzip is given, in
 // which case the server compresses (the plain handler never does).
+//
+// It must not import the server's packages (graph, ent): it drives the
+// built binary over HTTP like any client, and its plain handler is the
+// floor the server is compared with, not a part of it.
 package main
