@@ -32,11 +32,7 @@ func (Order) Fields() []ent.Field {
 // Edges of Order.
 func (Order) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("customer", User.Type).
-			Ref("orders").
-			Field("customer_id").
-			Unique().
-			Required(),
+		belongsTo("customer", User.Type, "orders"),
 		edge.To("lines", OrderLine.Type),
 	}
 }

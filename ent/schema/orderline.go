@@ -4,7 +4,6 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
-	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -25,16 +24,8 @@ func (OrderLine) Fields() []ent.Field {
 // Edges of OrderLine.
 func (OrderLine) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("order", Order.Type).
-			Ref("lines").
-			Field("order_id").
-			Unique().
-			Required(),
-		edge.From("variant", Variant.Type).
-			Ref("order_lines").
-			Field("variant_id").
-			Unique().
-			Required(),
+		belongsTo("order", Order.Type, "lines"),
+		belongsTo("variant", Variant.Type, "order_lines"),
 	}
 }
 

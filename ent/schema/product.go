@@ -53,11 +53,7 @@ func (Product) Fields() []ent.Field {
 // Edges of Product.
 func (Product) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("category", Category.Type).
-			Ref("products").
-			Field("category_id").
-			Unique().
-			Required(),
+		belongsTo("category", Category.Type, "products"),
 		edge.To("variants", Variant.Type),
 		edge.To("reviews", Review.Type),
 	}

@@ -4,7 +4,6 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
-	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
@@ -29,16 +28,8 @@ func (Review) Fields() []ent.Field {
 // Edges of Review.
 func (Review) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("author", User.Type).
-			Ref("reviews").
-			Field("author_id").
-			Unique().
-			Required(),
-		edge.From("product", Product.Type).
-			Ref("reviews").
-			Field("product_id").
-			Unique().
-			Required(),
+		belongsTo("author", User.Type, "reviews"),
+		belongsTo("product", Product.Type, "reviews"),
 	}
 }
 

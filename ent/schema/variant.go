@@ -28,11 +28,7 @@ func (Variant) Fields() []ent.Field {
 // Edges of Variant.
 func (Variant) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("product", Product.Type).
-			Ref("variants").
-			Field("product_id").
-			Unique().
-			Required(),
+		belongsTo("product", Product.Type, "variants"),
 		edge.To("order_lines", OrderLine.Type),
 	}
 }
