@@ -18,28 +18,27 @@ import (
 // Limit+1, in scan order) into a connection. count is deferred: it runs only
 // if the client selects totalCount.
 
+// page builds any list's page; the wrappers name each list's sort
+// key and ID.
+func page[T any](p keyset.Page, rows []T, key func(T) any, id func(T) int, count model.Counter) *model.Connection[T] {
+	edges, info := relay.Edges(p, rows, key, id, model.NewEdge[T])
+	return model.NewConnection(edges, info, count)
+}
+
 func productConnection(p keyset.Page, rows []*ent.Product, count model.Counter) *model.ProductConnection {
-	edges, info := relay.Edges(p, rows, listing.ProductKey(p.Order), listing.ProductID,
-		func(c string, n *ent.Product) *model.ProductEdge { return &model.ProductEdge{Cursor: c, Node: n} })
-	return model.NewProductConnection(edges, info, count)
+	return page(p, rows, listing.Products.Key(p.Order), listing.Products.ID, count)
 }
 
 func reviewConnection(p keyset.Page, rows []*ent.Review, count model.Counter) *model.ReviewConnection {
-	edges, info := relay.Edges(p, rows, listing.ReviewKey(p.Order), listing.ReviewID,
-		func(c string, n *ent.Review) *model.ReviewEdge { return &model.ReviewEdge{Cursor: c, Node: n} })
-	return model.NewReviewConnection(edges, info, count)
+	return page(p, rows, listing.Reviews.Key(p.Order), listing.Reviews.ID, count)
 }
 
 func orderConnection(p keyset.Page, rows []*ent.Order, count model.Counter) *model.OrderConnection {
-	edges, info := relay.Edges(p, rows, listing.OrderKey(p.Order), listing.OrderID,
-		func(c string, n *ent.Order) *model.OrderEdge { return &model.OrderEdge{Cursor: c, Node: n} })
-	return model.NewOrderConnection(edges, info, count)
+	return page(p, rows, listing.Orders.Key(p.Order), listing.Orders.ID, count)
 }
 
 func userConnection(p keyset.Page, rows []*ent.User, count model.Counter) *model.UserConnection {
-	edges, info := relay.Edges(p, rows, listing.UserKey(p.Order), listing.UserID,
-		func(c string, n *ent.User) *model.UserEdge { return &model.UserEdge{Cursor: c, Node: n} })
-	return model.NewUserConnection(edges, info, count)
+	return page(p, rows, listing.Users.Key(p.Order), listing.Users.ID, count)
 }
 
 // eagerCount starts a nested connection's count (a loader) at once when

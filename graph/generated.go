@@ -67,7 +67,7 @@ type ComplexityRoot struct {
 		GlobalID  func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Parent    func(childComplexity int) int
-		Products  func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.ProductOrder) int
+		Products  func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.OrderBy[model.ProductOrderField]) int
 		Slug      func(childComplexity int) int
 	}
 
@@ -163,7 +163,7 @@ type ComplexityRoot struct {
 		InStock       func(childComplexity int) int
 		PriceRange    func(childComplexity int) int
 		ReviewCount   func(childComplexity int) int
-		Reviews       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) int
+		Reviews       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.ReviewOrderField]) int
 		Slug          func(childComplexity int) int
 		Status        func(childComplexity int) int
 		Title         func(childComplexity int) int
@@ -192,10 +192,10 @@ type ComplexityRoot struct {
 		Node       func(childComplexity int, id string) int
 		Nodes      func(childComplexity int, ids []string) int
 		Order      func(childComplexity int, number string) int
-		Orders     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
+		Orders     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderBy[model.OrderOrderField]) int
 		Product    func(childComplexity int, id *string, slug *string) int
-		Products   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.ProductOrder) int
-		Users      func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.UserOrder) int
+		Products   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.OrderBy[model.ProductOrderField]) int
+		Users      func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.OrderBy[model.UserOrderField]) int
 		Viewer     func(childComplexity int) int
 	}
 
@@ -233,8 +233,8 @@ type ComplexityRoot struct {
 		Email     func(childComplexity int) int
 		GlobalID  func(childComplexity int) int
 		Name      func(childComplexity int) int
-		Orders    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.OrderOrder) int
-		Reviews   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) int
+		Orders    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.OrderOrderField]) int
+		Reviews   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.ReviewOrderField]) int
 		Role      func(childComplexity int) int
 	}
 
@@ -273,7 +273,7 @@ type CategoryResolver interface {
 	Parent(ctx context.Context, obj *ent.Category) (*ent.Category, error)
 	Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
 	Ancestors(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
-	Products(ctx context.Context, obj *ent.Category, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.ProductOrder) (*model.ProductConnection, error)
+	Products(ctx context.Context, obj *ent.Category, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.OrderBy[model.ProductOrderField]) (*model.Connection[*ent.Product], error)
 }
 type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
@@ -309,7 +309,7 @@ type OrderLineResolver interface {
 type ProductResolver interface {
 	Category(ctx context.Context, obj *ent.Product) (*ent.Category, error)
 	Variants(ctx context.Context, obj *ent.Product) ([]*ent.Variant, error)
-	Reviews(ctx context.Context, obj *ent.Product, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) (*model.ReviewConnection, error)
+	Reviews(ctx context.Context, obj *ent.Product, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.ReviewOrderField]) (*model.Connection[*ent.Review], error)
 	AverageRating(ctx context.Context, obj *ent.Product) (*float64, error)
 	ReviewCount(ctx context.Context, obj *ent.Product) (int, error)
 	PriceRange(ctx context.Context, obj *ent.Product) (*model.PriceRange, error)
@@ -319,21 +319,21 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Viewer(ctx context.Context) (*ent.User, error)
-	Products(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.ProductOrder) (*model.ProductConnection, error)
+	Products(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.OrderBy[model.ProductOrderField]) (*model.Connection[*ent.Product], error)
 	Product(ctx context.Context, id *string, slug *string) (*ent.Product, error)
 	Categories(ctx context.Context) ([]*ent.Category, error)
 	Category(ctx context.Context, slug string) (*ent.Category, error)
-	Orders(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.OrderConnection, error)
+	Orders(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderBy[model.OrderOrderField]) (*model.Connection[*ent.Order], error)
 	Order(ctx context.Context, number string) (*ent.Order, error)
-	Users(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.UserOrder) (*model.UserConnection, error)
+	Users(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.OrderBy[model.UserOrderField]) (*model.Connection[*ent.User], error)
 }
 type ReviewResolver interface {
 	Author(ctx context.Context, obj *ent.Review) (*ent.User, error)
 	Product(ctx context.Context, obj *ent.Review) (*ent.Product, error)
 }
 type UserResolver interface {
-	Orders(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.OrderOrder) (*model.OrderConnection, error)
-	Reviews(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) (*model.ReviewConnection, error)
+	Orders(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.OrderOrderField]) (*model.Connection[*ent.Order], error)
+	Reviews(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.ReviewOrderField]) (*model.Connection[*ent.Review], error)
 }
 type VariantResolver interface {
 	Product(ctx context.Context, obj *ent.Variant) (*ent.Product, error)
@@ -423,7 +423,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Category.Products(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ProductFilter), args["orderBy"].(*model.ProductOrder)), true
+		return e.ComplexityRoot.Category.Products(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ProductFilter), args["orderBy"].(*model.OrderBy[model.ProductOrderField])), true
 	case "Category.slug":
 		if e.ComplexityRoot.Category.Slug == nil {
 			break
@@ -900,7 +900,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Product.Reviews(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.ReviewOrder)), true
+		return e.ComplexityRoot.Product.Reviews(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.OrderBy[model.ReviewOrderField])), true
 	case "Product.slug":
 		if e.ComplexityRoot.Product.Slug == nil {
 			break
@@ -1032,7 +1032,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderFilter), args["orderBy"].(*model.OrderOrder)), true
+		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.OrderFilter), args["orderBy"].(*model.OrderBy[model.OrderOrderField])), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -1054,7 +1054,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Products(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ProductFilter), args["orderBy"].(*model.ProductOrder)), true
+		return e.ComplexityRoot.Query.Products(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ProductFilter), args["orderBy"].(*model.OrderBy[model.ProductOrderField])), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -1065,7 +1065,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Users(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.UserFilter), args["orderBy"].(*model.UserOrder)), true
+		return e.ComplexityRoot.Query.Users(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.UserFilter), args["orderBy"].(*model.OrderBy[model.UserOrderField])), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -1196,7 +1196,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.OrderOrder)), true
+		return e.ComplexityRoot.User.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.OrderBy[model.OrderOrderField])), true
 	case "User.reviews":
 		if e.ComplexityRoot.User.Reviews == nil {
 			break
@@ -1207,7 +1207,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.Reviews(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.ReviewOrder)), true
+		return e.ComplexityRoot.User.Reviews(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.OrderBy[model.ReviewOrderField])), true
 	case "User.role":
 		if e.ComplexityRoot.User.Role == nil {
 			break
@@ -2785,8 +2785,8 @@ func (ec *executionContext) field_Category_products_args(ctx context.Context, ra
 	}
 	args["filter"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
-		func(ctx context.Context, v any) (*model.ProductOrder, error) {
-			return ec.unmarshalOProductOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductOrder(ctx, v)
+		func(ctx context.Context, v any) (*model.OrderBy[model.ProductOrderField], error) {
+			return ec.unmarshalOProductOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3111,8 +3111,8 @@ func (ec *executionContext) field_Product_reviews_args(ctx context.Context, rawA
 	}
 	args["before"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
-		func(ctx context.Context, v any) (*model.ReviewOrder, error) {
-			return ec.unmarshalOReviewOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewOrder(ctx, v)
+		func(ctx context.Context, v any) (*model.OrderBy[model.ReviewOrderField], error) {
+			return ec.unmarshalOReviewOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3235,8 +3235,8 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 	}
 	args["filter"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
-		func(ctx context.Context, v any) (*model.OrderOrder, error) {
-			return ec.unmarshalOOrderOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderOrder(ctx, v)
+		func(ctx context.Context, v any) (*model.OrderBy[model.OrderOrderField], error) {
+			return ec.unmarshalOOrderOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3311,8 +3311,8 @@ func (ec *executionContext) field_Query_products_args(ctx context.Context, rawAr
 	}
 	args["filter"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
-		func(ctx context.Context, v any) (*model.ProductOrder, error) {
-			return ec.unmarshalOProductOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductOrder(ctx, v)
+		func(ctx context.Context, v any) (*model.OrderBy[model.ProductOrderField], error) {
+			return ec.unmarshalOProductOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3365,8 +3365,8 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	}
 	args["filter"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
-		func(ctx context.Context, v any) (*model.UserOrder, error) {
-			return ec.unmarshalOUserOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐUserOrder(ctx, v)
+		func(ctx context.Context, v any) (*model.OrderBy[model.UserOrderField], error) {
+			return ec.unmarshalOUserOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3411,8 +3411,8 @@ func (ec *executionContext) field_User_orders_args(ctx context.Context, rawArgs 
 	}
 	args["before"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
-		func(ctx context.Context, v any) (*model.OrderOrder, error) {
-			return ec.unmarshalOOrderOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderOrder(ctx, v)
+		func(ctx context.Context, v any) (*model.OrderBy[model.OrderOrderField], error) {
+			return ec.unmarshalOOrderOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3457,8 +3457,8 @@ func (ec *executionContext) field_User_reviews_args(ctx context.Context, rawArgs
 	}
 	args["before"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
-		func(ctx context.Context, v any) (*model.ReviewOrder, error) {
-			return ec.unmarshalOReviewOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewOrder(ctx, v)
+		func(ctx context.Context, v any) (*model.OrderBy[model.ReviewOrderField], error) {
+			return ec.unmarshalOReviewOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3826,11 +3826,11 @@ func (ec *executionContext) _Category_products(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Category().Products(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ProductFilter), fc.Args["orderBy"].(*model.ProductOrder))
+			return ec.Resolvers.Category().Products(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ProductFilter), fc.Args["orderBy"].(*model.OrderBy[model.ProductOrderField]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductConnection) graphql.Marshaler {
-			return ec.marshalNProductConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*ent.Product]) graphql.Marshaler {
+			return ec.marshalNProductConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5355,7 +5355,7 @@ func (ec *executionContext) fieldContext_Order_total(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.Order]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5367,8 +5367,8 @@ func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field gr
 			return obj.Edges()
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
-			return ec.marshalNOrderEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[*ent.Order]) graphql.Marshaler {
+			return ec.marshalNOrderEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5387,7 +5387,7 @@ func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.Order]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5419,7 +5419,7 @@ func (ec *executionContext) fieldContext_OrderConnection_pageInfo(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.Order]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5442,7 +5442,7 @@ func (ec *executionContext) fieldContext_OrderConnection_totalCount(_ context.Co
 	return graphql.NewScalarFieldContext("OrderConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*ent.Order]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5465,7 +5465,7 @@ func (ec *executionContext) fieldContext_OrderEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("OrderEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*ent.Order]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6094,11 +6094,11 @@ func (ec *executionContext) _Product_reviews(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Product().Reviews(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.ReviewOrder))
+			return ec.Resolvers.Product().Reviews(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.OrderBy[model.ReviewOrderField]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewConnection) graphql.Marshaler {
-			return ec.marshalNReviewConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*ent.Review]) graphql.Marshaler {
+			return ec.marshalNReviewConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6229,7 +6229,7 @@ func (ec *executionContext) fieldContext_Product_inStock(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Product", field, true, true, "Boolean")
 }
 
-func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.Product]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6241,8 +6241,8 @@ func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field 
 			return obj.Edges()
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProductEdge) graphql.Marshaler {
-			return ec.marshalNProductEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[*ent.Product]) graphql.Marshaler {
+			return ec.marshalNProductEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6261,7 +6261,7 @@ func (ec *executionContext) fieldContext_ProductConnection_edges(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ProductConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProductConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.Product]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6293,7 +6293,7 @@ func (ec *executionContext) fieldContext_ProductConnection_pageInfo(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ProductConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProductConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.Product]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6316,7 +6316,7 @@ func (ec *executionContext) fieldContext_ProductConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("ProductConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _ProductEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProductEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProductEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*ent.Product]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6339,7 +6339,7 @@ func (ec *executionContext) fieldContext_ProductEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("ProductEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _ProductEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProductEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProductEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*ent.Product]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6533,11 +6533,11 @@ func (ec *executionContext) _Query_products(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Products(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ProductFilter), fc.Args["orderBy"].(*model.ProductOrder))
+			return ec.Resolvers.Query().Products(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ProductFilter), fc.Args["orderBy"].(*model.OrderBy[model.ProductOrderField]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductConnection) graphql.Marshaler {
-			return ec.marshalNProductConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*ent.Product]) graphql.Marshaler {
+			return ec.marshalNProductConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6697,7 +6697,7 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.OrderFilter), fc.Args["orderBy"].(*model.OrderOrder))
+			return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.OrderFilter), fc.Args["orderBy"].(*model.OrderBy[model.OrderOrderField]))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -6705,11 +6705,11 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋshopgraphᚋshopgraphᚋentᚋuserᚐRole(ctx, "STAFF")
 				if err != nil {
-					var zeroVal *model.OrderConnection
+					var zeroVal *model.Connection[*ent.Order]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *model.OrderConnection
+					var zeroVal *model.Connection[*ent.Order]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, nil, directive0, role)
@@ -6718,8 +6718,8 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
-			return ec.marshalOOrderConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*ent.Order]) graphql.Marshaler {
+			return ec.marshalOOrderConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6816,7 +6816,7 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Users(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.UserFilter), fc.Args["orderBy"].(*model.UserOrder))
+			return ec.Resolvers.Query().Users(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.UserFilter), fc.Args["orderBy"].(*model.OrderBy[model.UserOrderField]))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -6824,11 +6824,11 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋshopgraphᚋshopgraphᚋentᚋuserᚐRole(ctx, "STAFF")
 				if err != nil {
-					var zeroVal *model.UserConnection
+					var zeroVal *model.Connection[*ent.User]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *model.UserConnection
+					var zeroVal *model.Connection[*ent.User]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, nil, directive0, role)
@@ -6837,8 +6837,8 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
-			return ec.marshalOUserConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*ent.User]) graphql.Marshaler {
+			return ec.marshalOUserConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7123,7 +7123,7 @@ func (ec *executionContext) fieldContext_Review_product(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _ReviewConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReviewConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReviewConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.Review]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7135,8 +7135,8 @@ func (ec *executionContext) _ReviewConnection_edges(ctx context.Context, field g
 			return obj.Edges()
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReviewEdge) graphql.Marshaler {
-			return ec.marshalNReviewEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[*ent.Review]) graphql.Marshaler {
+			return ec.marshalNReviewEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7155,7 +7155,7 @@ func (ec *executionContext) fieldContext_ReviewConnection_edges(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _ReviewConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ReviewConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReviewConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.Review]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7187,7 +7187,7 @@ func (ec *executionContext) fieldContext_ReviewConnection_pageInfo(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _ReviewConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ReviewConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReviewConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.Review]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7210,7 +7210,7 @@ func (ec *executionContext) fieldContext_ReviewConnection_totalCount(_ context.C
 	return graphql.NewScalarFieldContext("ReviewConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _ReviewEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReviewEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReviewEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*ent.Review]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7233,7 +7233,7 @@ func (ec *executionContext) fieldContext_ReviewEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ReviewEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _ReviewEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ReviewEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReviewEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*ent.Review]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7490,7 +7490,7 @@ func (ec *executionContext) _User_orders(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.User().Orders(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.OrderOrder))
+			return ec.Resolvers.User().Orders(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.OrderBy[model.OrderOrderField]))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -7498,11 +7498,11 @@ func (ec *executionContext) _User_orders(ctx context.Context, field graphql.Coll
 			directive1 := func(ctx context.Context) (any, error) {
 				role, err := ec.unmarshalNRole2githubᚗcomᚋshopgraphᚋshopgraphᚋentᚋuserᚐRole(ctx, "STAFF")
 				if err != nil {
-					var zeroVal *model.OrderConnection
+					var zeroVal *model.Connection[*ent.Order]
 					return zeroVal, err
 				}
 				if ec.Directives.OwnerOrRole == nil {
-					var zeroVal *model.OrderConnection
+					var zeroVal *model.Connection[*ent.Order]
 					return zeroVal, errors.New("directive ownerOrRole is not implemented")
 				}
 				return ec.Directives.OwnerOrRole(ctx, obj, directive0, role)
@@ -7511,8 +7511,8 @@ func (ec *executionContext) _User_orders(ctx context.Context, field graphql.Coll
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
-			return ec.marshalOOrderConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*ent.Order]) graphql.Marshaler {
+			return ec.marshalOOrderConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7552,11 +7552,11 @@ func (ec *executionContext) _User_reviews(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.User().Reviews(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.ReviewOrder))
+			return ec.Resolvers.User().Reviews(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.OrderBy[model.ReviewOrderField]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewConnection) graphql.Marshaler {
-			return ec.marshalNReviewConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*ent.Review]) graphql.Marshaler {
+			return ec.marshalNReviewConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7586,7 +7586,7 @@ func (ec *executionContext) fieldContext_User_reviews(ctx context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.User]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7598,8 +7598,8 @@ func (ec *executionContext) _UserConnection_edges(ctx context.Context, field gra
 			return obj.Edges()
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
-			return ec.marshalNUserEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[*ent.User]) graphql.Marshaler {
+			return ec.marshalNUserEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7618,7 +7618,7 @@ func (ec *executionContext) fieldContext_UserConnection_edges(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.User]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7650,7 +7650,7 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*ent.User]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7673,7 +7673,7 @@ func (ec *executionContext) fieldContext_UserConnection_totalCount(_ context.Con
 	return graphql.NewScalarFieldContext("UserConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*ent.User]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7696,7 +7696,7 @@ func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*ent.User]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9682,8 +9682,8 @@ func UnmarshalOrderLineInput(ctx context.Context, raw any) (model.OrderLineInput
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputOrderOrder(ctx context.Context, obj any) (model.OrderOrder, error) {
-	var it model.OrderOrder
+func (ec *executionContext) unmarshalInputOrderOrder(ctx context.Context, obj any) (model.OrderBy[model.OrderOrderField], error) {
+	var it model.OrderBy[model.OrderOrderField]
 	if obj == nil {
 		return it, nil
 	}
@@ -9729,8 +9729,8 @@ func (ec *executionContext) unmarshalInputOrderOrder(ctx context.Context, obj an
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalOrderOrder(ctx context.Context, raw any) (model.OrderOrder, error) {
-	var out model.OrderOrder
+func UnmarshalOrderOrder(ctx context.Context, raw any) (model.OrderBy[model.OrderOrderField], error) {
+	var out model.OrderBy[model.OrderOrderField]
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderOrder", raw, &out)
 	return out, err
 }
@@ -9896,8 +9896,8 @@ func UnmarshalProductFilter(ctx context.Context, raw any) (model.ProductFilter, 
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputProductOrder(ctx context.Context, obj any) (model.ProductOrder, error) {
-	var it model.ProductOrder
+func (ec *executionContext) unmarshalInputProductOrder(ctx context.Context, obj any) (model.OrderBy[model.ProductOrderField], error) {
+	var it model.OrderBy[model.ProductOrderField]
 	if obj == nil {
 		return it, nil
 	}
@@ -9943,14 +9943,14 @@ func (ec *executionContext) unmarshalInputProductOrder(ctx context.Context, obj 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalProductOrder(ctx context.Context, raw any) (model.ProductOrder, error) {
-	var out model.ProductOrder
+func UnmarshalProductOrder(ctx context.Context, raw any) (model.OrderBy[model.ProductOrderField], error) {
+	var out model.OrderBy[model.ProductOrderField]
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductOrder", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputReviewOrder(ctx context.Context, obj any) (model.ReviewOrder, error) {
-	var it model.ReviewOrder
+func (ec *executionContext) unmarshalInputReviewOrder(ctx context.Context, obj any) (model.OrderBy[model.ReviewOrderField], error) {
+	var it model.OrderBy[model.ReviewOrderField]
 	if obj == nil {
 		return it, nil
 	}
@@ -9996,8 +9996,8 @@ func (ec *executionContext) unmarshalInputReviewOrder(ctx context.Context, obj a
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalReviewOrder(ctx context.Context, raw any) (model.ReviewOrder, error) {
-	var out model.ReviewOrder
+func UnmarshalReviewOrder(ctx context.Context, raw any) (model.OrderBy[model.ReviewOrderField], error) {
+	var out model.OrderBy[model.ReviewOrderField]
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewOrder", raw, &out)
 	return out, err
 }
@@ -10443,8 +10443,8 @@ func UnmarshalUserFilter(ctx context.Context, raw any) (model.UserFilter, error)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any) (model.UserOrder, error) {
-	var it model.UserOrder
+func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any) (model.OrderBy[model.UserOrderField], error) {
+	var it model.OrderBy[model.UserOrderField]
 	if obj == nil {
 		return it, nil
 	}
@@ -10490,8 +10490,8 @@ func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalUserOrder(ctx context.Context, raw any) (model.UserOrder, error) {
-	var out model.UserOrder
+func UnmarshalUserOrder(ctx context.Context, raw any) (model.OrderBy[model.UserOrderField], error) {
+	var out model.OrderBy[model.UserOrderField]
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UserOrder", raw, &out)
 	return out, err
 }
@@ -11062,7 +11062,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 
 var orderConnectionImplementors = []string{"OrderConnection"}
 
-func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrderConnection) graphql.Marshaler {
+func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[*ent.Order]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11105,7 +11105,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 
 var orderEdgeImplementors = []string{"OrderEdge"}
 
-func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrderEdge) graphql.Marshaler {
+func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*ent.Order]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11427,7 +11427,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 
 var productConnectionImplementors = []string{"ProductConnection"}
 
-func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProductConnection) graphql.Marshaler {
+func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[*ent.Product]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11470,7 +11470,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 
 var productEdgeImplementors = []string{"ProductEdge"}
 
-func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProductEdge) graphql.Marshaler {
+func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*ent.Product]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11716,7 +11716,7 @@ func (ec *executionContext) _Review(ctx context.Context, sel ast.SelectionSet, o
 
 var reviewConnectionImplementors = []string{"ReviewConnection"}
 
-func (ec *executionContext) _ReviewConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewConnection) graphql.Marshaler {
+func (ec *executionContext) _ReviewConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[*ent.Review]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, reviewConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11759,7 +11759,7 @@ func (ec *executionContext) _ReviewConnection(ctx context.Context, sel ast.Selec
 
 var reviewEdgeImplementors = []string{"ReviewEdge"}
 
-func (ec *executionContext) _ReviewEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewEdge) graphql.Marshaler {
+func (ec *executionContext) _ReviewEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*ent.Review]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, reviewEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11928,7 +11928,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 
 var userConnectionImplementors = []string{"UserConnection"}
 
-func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserConnection) graphql.Marshaler {
+func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[*ent.User]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11971,7 +11971,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 
 var userEdgeImplementors = []string{"UserEdge"}
 
-func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEdge) graphql.Marshaler {
+func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*ent.User]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12654,11 +12654,11 @@ func (ec *executionContext) marshalNOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgrap
 	return ec._Order(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNOrderEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*ent.Order]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOrderEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderEdge(ctx, sel, v[i])
+		return ec.marshalNOrderEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -12670,7 +12670,7 @@ func (ec *executionContext) marshalNOrderEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋs
 	return ret
 }
 
-func (ec *executionContext) marshalNOrderEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderEdge(ctx context.Context, sel ast.SelectionSet, v *model.OrderEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[*ent.Order]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrderEdge!")
 		return graphql.Null
@@ -12772,7 +12772,7 @@ func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgr
 	return ec._Product(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNProductConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProductConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNProductConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*ent.Product]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProductConnection!")
 		return graphql.Null
@@ -12780,11 +12780,11 @@ func (ec *executionContext) marshalNProductConnection2ᚖgithubᚗcomᚋshopgrap
 	return ec._ProductConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNProductEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNProductEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*ent.Product]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNProductEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductEdge(ctx, sel, v[i])
+		return ec.marshalNProductEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -12796,7 +12796,7 @@ func (ec *executionContext) marshalNProductEdge2ᚕᚖgithubᚗcomᚋshopgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNProductEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProductEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNProductEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[*ent.Product]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProductEdge!")
 		return graphql.Null
@@ -12837,7 +12837,7 @@ func (ec *executionContext) marshalNReview2ᚖgithubᚗcomᚋshopgraphᚋshopgra
 	return ec._Review(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReviewConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReviewConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNReviewConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*ent.Review]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReviewConnection!")
 		return graphql.Null
@@ -12845,11 +12845,11 @@ func (ec *executionContext) marshalNReviewConnection2ᚖgithubᚗcomᚋshopgraph
 	return ec._ReviewConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReviewEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReviewEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNReviewEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*ent.Review]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReviewEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewEdge(ctx, sel, v[i])
+		return ec.marshalNReviewEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -12861,7 +12861,7 @@ func (ec *executionContext) marshalNReviewEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNReviewEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewEdge(ctx context.Context, sel ast.SelectionSet, v *model.ReviewEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNReviewEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[*ent.Review]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReviewEdge!")
 		return graphql.Null
@@ -12965,11 +12965,11 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋshopgraphᚋshopgraph
 	return ec._User(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*ent.User]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNUserEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐUserEdge(ctx, sel, v[i])
+		return ec.marshalNUserEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -12981,7 +12981,7 @@ func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋshopgraphᚋsh
 	return ret
 }
 
-func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v *model.UserEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[*ent.User]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UserEdge!")
 		return graphql.Null
@@ -13325,7 +13325,7 @@ func (ec *executionContext) marshalOOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgrap
 	return ec._Order(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOrderConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderConnection(ctx context.Context, sel ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOOrderConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*ent.Order]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -13356,7 +13356,7 @@ func (ec *executionContext) unmarshalOOrderFilter2ᚖgithubᚗcomᚋshopgraphᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOOrderOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderOrder(ctx context.Context, v any) (*model.OrderOrder, error) {
+func (ec *executionContext) unmarshalOOrderOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx context.Context, v any) (*model.OrderBy[model.OrderOrderField], error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -13437,7 +13437,7 @@ func (ec *executionContext) unmarshalOProductFilter2ᚖgithubᚗcomᚋshopgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOProductOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductOrder(ctx context.Context, v any) (*model.ProductOrder, error) {
+func (ec *executionContext) unmarshalOProductOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx context.Context, v any) (*model.OrderBy[model.ProductOrderField], error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -13507,7 +13507,7 @@ func (ec *executionContext) marshalOProductStatus2ᚖgithubᚗcomᚋshopgraphᚋ
 	return res
 }
 
-func (ec *executionContext) unmarshalOReviewOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐReviewOrder(ctx context.Context, v any) (*model.ReviewOrder, error) {
+func (ec *executionContext) unmarshalOReviewOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx context.Context, v any) (*model.OrderBy[model.ReviewOrderField], error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -13650,7 +13650,7 @@ func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋshopgraphᚋshopgraph
 	return ec._User(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOUserConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOUserConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*ent.User]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -13665,7 +13665,7 @@ func (ec *executionContext) unmarshalOUserFilter2ᚖgithubᚗcomᚋshopgraphᚋs
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOUserOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐUserOrder(ctx context.Context, v any) (*model.UserOrder, error) {
+func (ec *executionContext) unmarshalOUserOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderBy(ctx context.Context, v any) (*model.OrderBy[model.UserOrderField], error) {
 	if v == nil {
 		return nil, nil
 	}

@@ -38,11 +38,11 @@ func (r *categoryResolver) Ancestors(ctx context.Context, obj *ent.Category) ([]
 }
 
 // Products is the resolver for the products field.
-func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.ProductOrder) (*model.ProductConnection, error) {
+func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.OrderBy[model.ProductOrderField]) (*model.Connection[*ent.Product], error) {
 	if _, err := r.productFilter(filter); err != nil {
 		return nil, err
 	}
-	p, err := relay.NewPage(first, after, last, before, listing.ProductOrder(orderBy))
+	p, err := relay.NewPage(first, after, last, before, listing.Products.Order(orderBy))
 	if err != nil {
 		return nil, err
 	}
@@ -211,8 +211,8 @@ func (r *productResolver) Variants(ctx context.Context, obj *ent.Product) ([]*en
 }
 
 // Reviews is the resolver for the reviews field.
-func (r *productResolver) Reviews(ctx context.Context, obj *ent.Product, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) (*model.ReviewConnection, error) {
-	p, err := relay.NewPage(first, after, last, before, listing.ReviewOrder(orderBy))
+func (r *productResolver) Reviews(ctx context.Context, obj *ent.Product, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.ReviewOrderField]) (*model.Connection[*ent.Review], error) {
+	p, err := relay.NewPage(first, after, last, before, listing.Reviews.Order(orderBy))
 	if err != nil {
 		return nil, err
 	}
@@ -300,12 +300,12 @@ func (r *queryResolver) Viewer(ctx context.Context) (*ent.User, error) {
 }
 
 // Products is the resolver for the products field.
-func (r *queryResolver) Products(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.ProductOrder) (*model.ProductConnection, error) {
+func (r *queryResolver) Products(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ProductFilter, orderBy *model.OrderBy[model.ProductOrderField]) (*model.Connection[*ent.Product], error) {
 	where, err := r.productFilter(filter)
 	if err != nil {
 		return nil, err
 	}
-	p, err := relay.NewPage(first, after, last, before, listing.ProductOrder(orderBy))
+	p, err := relay.NewPage(first, after, last, before, listing.Products.Order(orderBy))
 	if err != nil {
 		return nil, err
 	}
@@ -353,8 +353,8 @@ func (r *queryResolver) Category(ctx context.Context, slug string) (*ent.Categor
 }
 
 // Orders is the resolver for the orders field.
-func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.OrderConnection, error) {
-	p, err := relay.NewPage(first, after, last, before, listing.OrderOrder(orderBy))
+func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.OrderFilter, orderBy *model.OrderBy[model.OrderOrderField]) (*model.Connection[*ent.Order], error) {
+	p, err := relay.NewPage(first, after, last, before, listing.Orders.Order(orderBy))
 	if err != nil {
 		return nil, err
 	}
@@ -371,8 +371,8 @@ func (r *queryResolver) Order(ctx context.Context, number string) (*ent.Order, e
 }
 
 // Users is the resolver for the users field.
-func (r *queryResolver) Users(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.UserOrder) (*model.UserConnection, error) {
-	p, err := relay.NewPage(first, after, last, before, listing.UserOrder(orderBy))
+func (r *queryResolver) Users(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.UserFilter, orderBy *model.OrderBy[model.UserOrderField]) (*model.Connection[*ent.User], error) {
+	p, err := relay.NewPage(first, after, last, before, listing.Users.Order(orderBy))
 	if err != nil {
 		return nil, err
 	}
@@ -392,8 +392,8 @@ func (r *reviewResolver) Product(ctx context.Context, obj *ent.Review) (*ent.Pro
 }
 
 // Orders is the resolver for the orders field.
-func (r *userResolver) Orders(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.OrderOrder) (*model.OrderConnection, error) {
-	p, err := relay.NewPage(first, after, last, before, listing.OrderOrder(orderBy))
+func (r *userResolver) Orders(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.OrderOrderField]) (*model.Connection[*ent.Order], error) {
+	p, err := relay.NewPage(first, after, last, before, listing.Orders.Order(orderBy))
 	if err != nil {
 		return nil, err
 	}
@@ -406,8 +406,8 @@ func (r *userResolver) Orders(ctx context.Context, obj *ent.User, first *int, af
 }
 
 // Reviews is the resolver for the reviews field.
-func (r *userResolver) Reviews(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.ReviewOrder) (*model.ReviewConnection, error) {
-	p, err := relay.NewPage(first, after, last, before, listing.ReviewOrder(orderBy))
+func (r *userResolver) Reviews(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.ReviewOrderField]) (*model.Connection[*ent.Review], error) {
+	p, err := relay.NewPage(first, after, last, before, listing.Reviews.Order(orderBy))
 	if err != nil {
 		return nil, err
 	}

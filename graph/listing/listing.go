@@ -16,48 +16,79 @@ import (
 	"github.com/shopgraph/shopgraph/graph/model"
 )
 
-// newestFirst is every list's default order.
-func newestFirst(column string) keyset.Order {
-	return keyset.Order{Column: column, Kind: keyset.KindTime, Desc: true}
+// column is one way a list can be sorted: the SQL column, its kind (to read
+// a cursor back) and a row's value of it (to write one).
+type column[T any] struct {
+	name  string
+	kind  keyset.Kind
+	value func(T) any
 }
 
-func desc(d *model.OrderDirection) bool { return d != nil && *d == model.OrderDirectionDesc }
+// Sorting is how one list can be ordered: the column of each value of its
+// order enum, and its creation time, which is the order without orderBy
+// (newest first) and the column of any field not listed. The lists'
+// Sortings are Products, Reviews, Orders and Users; they are fixed tables.
+type Sorting[F comparable, T any] struct {
+	byField map[F]column[T]
+	created column[T]
+	id      func(T) int
+}
 
-// ProductOrder maps orderBy to a sort column; nil means newest first.
-func ProductOrder(o *model.ProductOrder) keyset.Order {
+// Order maps an orderBy input to a keyset order; nil means newest first.
+func (s Sorting[F, T]) Order(o *model.OrderBy[F]) keyset.Order {
 	if o == nil {
-		return newestFirst(product.FieldCreatedAt)
+		return keyset.Order{Column: s.created.name, Kind: s.created.kind, Desc: true}
 	}
-	switch o.Field {
-	case model.ProductOrderFieldPrice:
-		return keyset.Order{Column: product.FieldMinPrice, Kind: keyset.KindInt, Desc: desc(o.Direction)}
-	case model.ProductOrderFieldTitle:
-		return keyset.Order{Column: product.FieldTitle, Kind: keyset.KindString, Desc: desc(o.Direction)}
-	case model.ProductOrderFieldRating:
-		return keyset.Order{Column: product.FieldRatingAvg, Kind: keyset.KindFloat, Desc: desc(o.Direction)}
-	default:
-		return keyset.Order{Column: product.FieldCreatedAt, Kind: keyset.KindTime, Desc: desc(o.Direction)}
+	c, found := s.byField[o.Field]
+	if !found {
+		c = s.created
 	}
+	return keyset.Order{Column: c.name, Kind: c.kind, Desc: o.Direction != nil && *o.Direction == model.OrderDirectionDesc}
 }
 
-// ProductKey returns a product's value of a ProductOrder column.
-func ProductKey(o keyset.Order) func(*ent.Product) any {
-	return func(p *ent.Product) any {
-		switch o.Column {
-		case product.FieldMinPrice:
-			return p.MinPrice
-		case product.FieldTitle:
-			return p.Title
-		case product.FieldRatingAvg:
-			return p.RatingAvg
-		default:
-			return p.CreatedAt
+// Key returns a row's value of an order's column, for its cursor.
+func (s Sorting[F, T]) Key(o keyset.Order) func(T) any {
+	for _, c := range s.byField {
+		if c.name == o.Column {
+			return c.value
 		}
 	}
+	return s.created.value
 }
 
-// ProductID returns a product's ID.
-func ProductID(p *ent.Product) int { return p.ID }
+// ID returns a row's ID, the tie-breaker of every order.
+func (s Sorting[F, T]) ID(row T) int { return s.id(row) }
+
+// The lists' sortings.
+var (
+	Products = Sorting[model.ProductOrderField, *ent.Product]{
+		byField: map[model.ProductOrderField]column[*ent.Product]{
+			model.ProductOrderFieldPrice:  {product.FieldMinPrice, keyset.KindInt, func(p *ent.Product) any { return p.MinPrice }},
+			model.ProductOrderFieldTitle:  {product.FieldTitle, keyset.KindString, func(p *ent.Product) any { return p.Title }},
+			model.ProductOrderFieldRating: {product.FieldRatingAvg, keyset.KindFloat, func(p *ent.Product) any { return p.RatingAvg }},
+		},
+		created: column[*ent.Product]{product.FieldCreatedAt, keyset.KindTime, func(p *ent.Product) any { return p.CreatedAt }},
+		id:      func(p *ent.Product) int { return p.ID },
+	}
+	Reviews = Sorting[model.ReviewOrderField, *ent.Review]{
+		byField: map[model.ReviewOrderField]column[*ent.Review]{
+			model.ReviewOrderFieldRating: {review.FieldRating, keyset.KindInt, func(r *ent.Review) any { return int64(r.Rating) }},
+		},
+		created: column[*ent.Review]{review.FieldCreatedAt, keyset.KindTime, func(r *ent.Review) any { return r.CreatedAt }},
+		id:      func(r *ent.Review) int { return r.ID },
+	}
+	Orders = Sorting[model.OrderOrderField, *ent.Order]{
+		created: column[*ent.Order]{order.FieldCreatedAt, keyset.KindTime, func(o *ent.Order) any { return o.CreatedAt }},
+		id:      func(o *ent.Order) int { return o.ID },
+	}
+	Users = Sorting[model.UserOrderField, *ent.User]{
+		byField: map[model.UserOrderField]column[*ent.User]{
+			model.UserOrderFieldEmail: {user.FieldEmail, keyset.KindString, func(u *ent.User) any { return u.Email }},
+		},
+		created: column[*ent.User]{user.FieldCreatedAt, keyset.KindTime, func(u *ent.User) any { return u.CreatedAt }},
+		id:      func(u *ent.User) int { return u.ID },
+	}
+)
 
 // ProductWhere turns a filter into predicates. The category condition is
 // left to the caller (a slug at the top level, the parent in
@@ -120,67 +151,3 @@ func FilterKey(f any) string {
 	b, _ := json.Marshal(f)
 	return string(b)
 }
-
-// ReviewOrder maps orderBy to a sort column; nil means newest first.
-func ReviewOrder(o *model.ReviewOrder) keyset.Order {
-	if o == nil {
-		return newestFirst(review.FieldCreatedAt)
-	}
-	if o.Field == model.ReviewOrderFieldRating {
-		return keyset.Order{Column: review.FieldRating, Kind: keyset.KindInt, Desc: desc(o.Direction)}
-	}
-	return keyset.Order{Column: review.FieldCreatedAt, Kind: keyset.KindTime, Desc: desc(o.Direction)}
-}
-
-// ReviewKey returns a review's value of a ReviewOrder column.
-func ReviewKey(o keyset.Order) func(*ent.Review) any {
-	return func(r *ent.Review) any {
-		if o.Column == review.FieldRating {
-			return int64(r.Rating)
-		}
-		return r.CreatedAt
-	}
-}
-
-// ReviewID returns a review's ID.
-func ReviewID(r *ent.Review) int { return r.ID }
-
-// OrderOrder maps orderBy to a sort column; nil means newest first.
-func OrderOrder(o *model.OrderOrder) keyset.Order {
-	if o == nil {
-		return newestFirst(order.FieldCreatedAt)
-	}
-	return keyset.Order{Column: order.FieldCreatedAt, Kind: keyset.KindTime, Desc: desc(o.Direction)}
-}
-
-// OrderKey returns an order's value of an OrderOrder column.
-func OrderKey(keyset.Order) func(*ent.Order) any {
-	return func(o *ent.Order) any { return o.CreatedAt }
-}
-
-// OrderID returns an order's ID.
-func OrderID(o *ent.Order) int { return o.ID }
-
-// UserOrder maps orderBy to a sort column; nil means newest first.
-func UserOrder(o *model.UserOrder) keyset.Order {
-	if o == nil {
-		return newestFirst(user.FieldCreatedAt)
-	}
-	if o.Field == model.UserOrderFieldEmail {
-		return keyset.Order{Column: user.FieldEmail, Kind: keyset.KindString, Desc: desc(o.Direction)}
-	}
-	return keyset.Order{Column: user.FieldCreatedAt, Kind: keyset.KindTime, Desc: desc(o.Direction)}
-}
-
-// UserKey returns a user's value of a UserOrder column.
-func UserKey(o keyset.Order) func(*ent.User) any {
-	return func(u *ent.User) any {
-		if o.Column == user.FieldEmail {
-			return u.Email
-		}
-		return u.CreatedAt
-	}
-}
-
-// UserID returns a user's ID.
-func UserID(u *ent.User) int { return u.ID }

@@ -17,110 +17,47 @@ type Node interface{}
 // as the page is built).
 type Counter func() (int, error)
 
-// ProductConnection is a page of products.
-type ProductConnection struct {
-	edges    []*ProductEdge
+// Connection is a page of a list: its edges, where the page sits, and the
+// whole list's size on demand. Its fields are methods without a context,
+// so gqlgen resolves them inline. The schema's connection types are its
+// instances (aliases below), so they share one implementation.
+type Connection[T any] struct {
+	edges    []*Edge[T]
 	pageInfo *PageInfo
 	count    Counter
 }
 
-// NewProductConnection returns a page; count runs only if totalCount is asked for.
-func NewProductConnection(edges []*ProductEdge, info *PageInfo, count Counter) *ProductConnection {
-	return &ProductConnection{edges: edges, pageInfo: info, count: count}
+// NewConnection returns a page; count runs only if totalCount is asked for.
+func NewConnection[T any](edges []*Edge[T], info *PageInfo, count Counter) *Connection[T] {
+	return &Connection[T]{edges: edges, pageInfo: info, count: count}
 }
 
 // Edges are the page's items.
-func (c *ProductConnection) Edges() ([]*ProductEdge, error) { return c.edges, nil }
+func (c *Connection[T]) Edges() ([]*Edge[T], error) { return c.edges, nil }
 
 // PageInfo says where the page sits in the list.
-func (c *ProductConnection) PageInfo() (*PageInfo, error) { return c.pageInfo, nil }
+func (c *Connection[T]) PageInfo() (*PageInfo, error) { return c.pageInfo, nil }
 
-// TotalCount is the number of products in the whole filtered list.
-func (c *ProductConnection) TotalCount() (int, error) { return c.count() }
+// TotalCount is the number of items in the whole (filtered) list.
+func (c *Connection[T]) TotalCount() (int, error) { return c.count() }
 
-// ProductEdge is a product with its cursor.
-type ProductEdge struct {
+// Edge is a node with its cursor.
+type Edge[T any] struct {
 	Cursor string
-	Node   *ent.Product
+	Node   T
 }
 
-// ReviewConnection is a page of reviews.
-type ReviewConnection struct {
-	edges    []*ReviewEdge
-	pageInfo *PageInfo
-	count    Counter
-}
+// NewEdge returns the edge of node at cursor.
+func NewEdge[T any](cursor string, node T) *Edge[T] { return &Edge[T]{Cursor: cursor, Node: node} }
 
-// NewReviewConnection returns a page; count runs only if totalCount is asked for.
-func NewReviewConnection(edges []*ReviewEdge, info *PageInfo, count Counter) *ReviewConnection {
-	return &ReviewConnection{edges: edges, pageInfo: info, count: count}
-}
-
-// Edges are the page's items.
-func (c *ReviewConnection) Edges() ([]*ReviewEdge, error) { return c.edges, nil }
-
-// PageInfo says where the page sits in the list.
-func (c *ReviewConnection) PageInfo() (*PageInfo, error) { return c.pageInfo, nil }
-
-// TotalCount is the number of reviews in the whole list.
-func (c *ReviewConnection) TotalCount() (int, error) { return c.count() }
-
-// ReviewEdge is a review with its cursor.
-type ReviewEdge struct {
-	Cursor string
-	Node   *ent.Review
-}
-
-// OrderConnection is a page of orders.
-type OrderConnection struct {
-	edges    []*OrderEdge
-	pageInfo *PageInfo
-	count    Counter
-}
-
-// NewOrderConnection returns a page; count runs only if totalCount is asked for.
-func NewOrderConnection(edges []*OrderEdge, info *PageInfo, count Counter) *OrderConnection {
-	return &OrderConnection{edges: edges, pageInfo: info, count: count}
-}
-
-// Edges are the page's items.
-func (c *OrderConnection) Edges() ([]*OrderEdge, error) { return c.edges, nil }
-
-// PageInfo says where the page sits in the list.
-func (c *OrderConnection) PageInfo() (*PageInfo, error) { return c.pageInfo, nil }
-
-// TotalCount is the number of orders in the whole filtered list.
-func (c *OrderConnection) TotalCount() (int, error) { return c.count() }
-
-// OrderEdge is an order with its cursor.
-type OrderEdge struct {
-	Cursor string
-	Node   *ent.Order
-}
-
-// UserConnection is a page of users.
-type UserConnection struct {
-	edges    []*UserEdge
-	pageInfo *PageInfo
-	count    Counter
-}
-
-// NewUserConnection returns a page; count runs only if totalCount is asked for.
-func NewUserConnection(edges []*UserEdge, info *PageInfo, count Counter) *UserConnection {
-	return &UserConnection{edges: edges, pageInfo: info, count: count}
-}
-
-// Edges are the page's items.
-func (c *UserConnection) Edges() ([]*UserEdge, error) { return c.edges, nil }
-
-// PageInfo says where the page sits in the list.
-func (c *UserConnection) PageInfo() (*PageInfo, error) { return c.pageInfo, nil }
-
-// TotalCount is the number of users in the whole filtered list.
-func (c *UserConnection) TotalCount() (int, error) { return c.count() }
-
-// UserEdge is a user with its cursor.
-type UserEdge struct {
-	Cursor string
-	Node   *ent.User
-}
+// The schema's connection and edge types.
+type (
+	ProductConnection = Connection[*ent.Product]
+	ProductEdge       = Edge[*ent.Product]
+	ReviewConnection  = Connection[*ent.Review]
+	ReviewEdge        = Edge[*ent.Review]
+	OrderConnection   = Connection[*ent.Order]
+	OrderEdge         = Edge[*ent.Order]
+	UserConnection    = Connection[*ent.User]
+	UserEdge          = Edge[*ent.User]
+)

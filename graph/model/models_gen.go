@@ -151,14 +151,6 @@ type OrderLineInput struct {
 	Quantity int `json:"quantity" validate:"min=1,max=1000"`
 }
 
-// Sort order of an order list. Ties are broken by ID, in the same direction.
-type OrderOrder struct {
-	// Field to sort by.
-	Field OrderOrderField `json:"field"`
-	// Direction; default ASC.
-	Direction *OrderDirection `json:"direction,omitempty"`
-}
-
 // An order change's result.
 type OrderPayload struct {
 	// The order as it is now.
@@ -213,26 +205,10 @@ type ProductFilter struct {
 	Search *string `json:"search,omitempty" validate:"omitempty,min=2,max=100"`
 }
 
-// Sort order of a product list. Ties are broken by ID, in the same direction.
-type ProductOrder struct {
-	// Field to sort by.
-	Field ProductOrderField `json:"field"`
-	// Direction; default ASC.
-	Direction *OrderDirection `json:"direction,omitempty"`
-}
-
 // A product change's result.
 type ProductPayload struct {
 	// The product as it is now.
 	Product *ent.Product `json:"product"`
-}
-
-// Sort order of a review list. Ties are broken by ID, in the same direction.
-type ReviewOrder struct {
-	// Field to sort by.
-	Field ReviewOrderField `json:"field"`
-	// Direction; default ASC.
-	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
 // A review change's result.
@@ -323,14 +299,6 @@ type UpdateVariantInput struct {
 type UserFilter struct {
 	// Only users with one of these roles.
 	Role []user.Role `json:"role,omitempty"`
-}
-
-// Sort order of a user list. Ties are broken by ID, in the same direction.
-type UserOrder struct {
-	// Field to sort by.
-	Field UserOrderField `json:"field"`
-	// Direction; default ASC.
-	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
 // A variant change's result.
