@@ -3,6 +3,7 @@
 // Top-level resolvers and the batched nested loaders share it, so a filter
 // means the same thing wherever a list appears.
 //
-// It may import ent, ent/keyset and graph/model; it must not import graph,
-// graph/loaders or a database driver, and it runs no query itself.
+// It may import ent, ent/keyset, ent/store (for its predicates) and
+// graph/model; it must not import graph, graph/loaders or a database
+// driver, and it runs no query itself.
 package listing

@@ -3,15 +3,13 @@ package listing
 import (
 	"encoding/json"
 
-	"entgo.io/ent/dialect/sql"
-
 	"github.com/shopgraph/shopgraph/ent"
-	"github.com/shopgraph/shopgraph/ent/category"
 	"github.com/shopgraph/shopgraph/ent/keyset"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/predicate"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/review"
+	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/model"
 )
@@ -125,24 +123,7 @@ func ProductWhere(f *model.ProductFilter) []predicate.Product {
 // InCategoryTree keeps products filed under the category with the given slug
 // or under any category below it, found with a recursive query.
 func InCategoryTree(slug string) predicate.Product {
-	return inTree(sql.EQ(category.FieldSlug, slug))
-}
-
-// InCategoryTreeOf is InCategoryTree for a category ID.
-func InCategoryTreeOf(id int) predicate.Product {
-	return inTree(sql.EQ(category.FieldID, id))
-}
-
-func inTree(root *sql.Predicate) predicate.Product {
-	return func(s *sql.Selector) {
-		d := sql.Dialect(s.Dialect())
-		c, tree := d.Table(category.Table).As("c"), d.Table("tree").As("tree")
-		start := d.Select(category.FieldID).From(d.Table(category.Table)).Where(root)
-		step := d.Select(c.C(category.FieldID)).From(c).Join(tree).On(c.C(category.FieldParentID), tree.C(category.FieldID))
-		with := sql.WithRecursive("tree", category.FieldID).As(start.UnionAll(step))
-		with.SetDialect(s.Dialect())
-		s.Where(sql.In(s.C(product.FieldCategoryID), d.Select(tree.C(category.FieldID)).From(tree).Prefix(with)))
-	}
+	return predicate.Product(store.UnderCategorySlug(slug))
 }
 
 // FilterKey is a canonical, comparable form of a filter for loader keys:

@@ -95,31 +95,11 @@ func (f fetcher) linesOfOrders(ctx context.Context, ids []int) ([]*ent.OrderLine
 // statement; each row carries the key it belongs to (start_id) and its
 // distance from it, and rows come root first.
 func (f fetcher) ancestorsOfCategories(ctx context.Context, ids []int) ([]*ent.Category, error) {
-	q := f.client.Category.Query()
-	q.Modify(func(s *sql.Selector) {
-		d := sql.Dialect(s.Dialect())
-		c, up := d.Table(category.Table).As("c"), d.Table("up").As("up")
-		base := d.Select(sql.As(c.C(category.FieldID), "start_id"), sql.As(c.C(category.FieldParentID), "ancestor_id")).
-			AppendSelectExpr(sql.Expr("1")).
-			From(c).
-			Where(sql.And(store.InKeysPredicate(c.C(category.FieldID), ids), sql.NotNull(c.C(category.FieldParentID))))
-		p := d.Table(category.Table).As("p")
-		step := d.Select(up.C("start_id"), p.C(category.FieldParentID), up.C("depth")+" + 1").
-			From(p).
-			Join(up).On(p.C(category.FieldID), up.C("ancestor_id")).
-			Where(sql.NotNull(p.C(category.FieldParentID)))
-		with := sql.WithRecursive("up", "start_id", "ancestor_id", "depth").As(base.UnionAll(step))
-		with.SetDialect(s.Dialect())
-		s.Prefix(with).
-			Join(up).On(s.C(category.FieldID), up.C("ancestor_id")).
-			AppendSelect(up.C("start_id")).
-			OrderBy(up.C("start_id"), sql.Desc(up.C("depth")))
-	})
-	rows, err := q.All(ctx)
+	rows, err := f.client.Category.Query().Modify(store.CategoryAncestors(ids)).All(ctx)
 	return rows, wrap(err, "load ancestors of %d categories", len(ids))
 }
 
-func startID(c *ent.Category) int { return valueInt(c.Value("start_id")) }
+func startID(c *ent.Category) int { return valueInt(c.Value(store.StartColumn)) }
 
 // ReviewStats summarises a product's reviews.
 type ReviewStats struct {
@@ -194,13 +174,10 @@ func (f fetcher) orderTotals(ctx context.Context, ids []int) (map[int]int64, err
 		OrderID int   `json:"order_id"`
 		Total   int64 `json:"total"`
 	}
-	total := func(s *sql.Selector) string {
-		return sql.As(sql.Sum(s.C(orderline.FieldQuantity)+" * "+s.C(orderline.FieldUnitPrice)), "total")
-	}
 	err := f.client.OrderLine.Query().
 		Where(predicate.OrderLine(store.InKeys(orderline.FieldOrderID, ids))).
 		GroupBy(orderline.FieldOrderID).
-		Aggregate(total).
+		Aggregate(store.LineTotal).
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err, "load totals of %d orders", len(ids))
@@ -268,30 +245,7 @@ func (f fetcher) orderCountsByCustomer(ctx context.Context, customers []int, _ s
 	return m, nil
 }
 
-// categoryTree joins each product to every requested category it falls
-// under (itself or an ancestor of its category), exposing the requested
-// category as root_id. The recursive walk is a derived table rather than a
-// WITH prefix so that Page.Window, which wraps the query, keeps it.
-func categoryTree(parents []int) func(*sql.Selector) {
-	return func(s *sql.Selector) {
-		d := sql.Dialect(s.Dialect())
-		c, tree := d.Table(category.Table).As("c"), d.Table("tree").As("tree")
-		base := d.Select(sql.As(c.C(category.FieldID), "root_id"), sql.As(c.C(category.FieldID), "cat_id")).
-			From(c).
-			Where(store.InKeysPredicate(c.C(category.FieldID), parents))
-		k := d.Table(category.Table).As("k")
-		step := d.Select(tree.C("root_id"), k.C(category.FieldID)).
-			From(k).
-			Join(tree).On(k.C(category.FieldParentID), tree.C("cat_id"))
-		with := sql.WithRecursive("tree", "root_id", "cat_id").As(base.UnionAll(step))
-		with.SetDialect(s.Dialect())
-		walk := d.Select(tree.C("root_id"), tree.C("cat_id")).From(tree).Prefix(with).As("roots")
-		s.Join(walk).On(s.C(product.FieldCategoryID), walk.C("cat_id")).
-			AppendSelect(walk.C("root_id"))
-	}
-}
-
-func rootID(p *ent.Product) int { return valueInt(p.Value("root_id")) }
+func rootID(p *ent.Product) int { return valueInt(p.Value(store.RootColumn)) }
 
 func decodeFilter(key string) (*model.ProductFilter, error) {
 	var pf *model.ProductFilter
@@ -312,8 +266,8 @@ func (f fetcher) productPages(ctx context.Context, parents []int, p keyset.Page,
 	if cols := f.l.productColumns; cols != nil {
 		q.Select(cols...)
 	}
-	q.Modify(p.Union(parents, "root_id", func(s *sql.Selector, parent int) {
-		listing.InCategoryTreeOf(parent)(s)
+	q.Modify(p.Union(parents, store.RootColumn, func(s *sql.Selector, parent int) {
+		store.UnderCategory(parent)(s)
 	}))
 	rows, err := q.All(ctx)
 	return rows, wrap(err, "load product pages of %d categories", len(parents))
@@ -330,10 +284,7 @@ func (f fetcher) productCounts(ctx context.Context, parents []int, filter string
 	}
 	err = f.client.Product.Query().
 		Where(listing.ProductWhere(pf)...).
-		Modify(categoryTree(parents), func(s *sql.Selector) {
-			root := sql.Dialect(s.Dialect()).Table("roots").C("root_id")
-			s.Select(sql.As(root, "root_id"), sql.As(sql.Count("*"), "count")).GroupBy(root)
-		}).
+		Modify(store.CategoryRoots(parents), store.CountPerRoot).
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err, "count products of %d categories", len(parents))
