@@ -94,11 +94,24 @@ func CategoryRoots(parents []int) func(*sql.Selector) {
 	}
 }
 
-// CountPerRoot turns a CategoryRoots query into one row per requested
-// category: RootColumn and "count".
+// ParentCount is a row of CountPer or CountPerRoot: how many rows a parent has.
+type ParentCount struct {
+	Parent int `json:"parent"`
+	Count  int `json:"count"`
+}
+
+// CountPer turns a query into one ParentCount row per value of column.
+func CountPer(column string) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.Select(sql.As(s.C(column), "parent"), sql.As(sql.Count("*"), "count")).GroupBy(s.C(column))
+	}
+}
+
+// CountPerRoot turns a CategoryRoots query into one ParentCount row per
+// requested category.
 func CountPerRoot(s *sql.Selector) {
 	root := sql.Dialect(s.Dialect()).Table("roots").C(RootColumn)
-	s.Select(sql.As(root, RootColumn), sql.As(sql.Count("*"), "count")).GroupBy(root)
+	s.Select(sql.As(root, "parent"), sql.As(sql.Count("*"), "count")).GroupBy(root)
 }
 
 // LineTotal is the aggregate "total" of order lines: the sum of quantity

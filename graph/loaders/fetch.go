@@ -108,11 +108,12 @@ type ReviewStats struct {
 }
 
 func (f fetcher) reviewStats(ctx context.Context, ids []int) (map[int]ReviewStats, error) {
-	var rows []struct {
+	type row struct {
 		ProductID int     `json:"product_id"`
 		Count     int     `json:"count"`
 		Mean      float64 `json:"mean"`
 	}
+	var rows []row
 	err := f.client.Review.Query().
 		Where(predicate.Review(store.InKeys(review.FieldProductID, ids))).
 		GroupBy(review.FieldProductID).
@@ -120,32 +121,25 @@ func (f fetcher) reviewStats(ctx context.Context, ids []int) (map[int]ReviewStat
 			return sql.As(sql.Avg(s.C(review.FieldRating)), "mean")
 		}).
 		Scan(ctx, &rows)
-	if err != nil {
-		return nil, wrap(err, "load review stats of %d products", len(ids))
-	}
-	m := make(map[int]ReviewStats, len(rows))
-	for _, r := range rows {
-		m[r.ProductID] = ReviewStats{Count: r.Count, Average: r.Mean}
-	}
-	return m, nil
+	return byKey(rows, err, func(r row) (int, ReviewStats) {
+		return r.ProductID, ReviewStats{Count: r.Count, Average: r.Mean}
+	}, "load review stats of %d products", len(ids))
 }
 
 // VariantStats summarises a product's variants.
 type VariantStats struct {
-	Count    int
-	MinPrice int64
-	MaxPrice int64
-	MaxStock int
+	Count    int   `json:"count"`
+	MinPrice int64 `json:"min_price"`
+	MaxPrice int64 `json:"max_price"`
+	MaxStock int   `json:"max_stock"`
 }
 
 func (f fetcher) variantStats(ctx context.Context, ids []int) (map[int]VariantStats, error) {
-	var rows []struct {
-		ProductID int   `json:"product_id"`
-		Count     int   `json:"count"`
-		MinPrice  int64 `json:"min_price"`
-		MaxPrice  int64 `json:"max_price"`
-		MaxStock  int   `json:"max_stock"`
+	type row struct {
+		ProductID int `json:"product_id"`
+		VariantStats
 	}
+	var rows []row
 	as := func(fn func(string) string, col, name string) ent.AggregateFunc {
 		return func(s *sql.Selector) string { return sql.As(fn(s.C(col)), name) }
 	}
@@ -159,34 +153,22 @@ func (f fetcher) variantStats(ctx context.Context, ids []int) (map[int]VariantSt
 			as(sql.Max, variant.FieldStock, "max_stock"),
 		).
 		Scan(ctx, &rows)
-	if err != nil {
-		return nil, wrap(err, "load variant stats of %d products", len(ids))
-	}
-	m := make(map[int]VariantStats, len(rows))
-	for _, r := range rows {
-		m[r.ProductID] = VariantStats{Count: r.Count, MinPrice: r.MinPrice, MaxPrice: r.MaxPrice, MaxStock: r.MaxStock}
-	}
-	return m, nil
+	return byKey(rows, err, func(r row) (int, VariantStats) { return r.ProductID, r.VariantStats },
+		"load variant stats of %d products", len(ids))
 }
 
 func (f fetcher) orderTotals(ctx context.Context, ids []int) (map[int]int64, error) {
-	var rows []struct {
+	type row struct {
 		OrderID int   `json:"order_id"`
 		Total   int64 `json:"total"`
 	}
+	var rows []row
 	err := f.client.OrderLine.Query().
 		Where(predicate.OrderLine(store.InKeys(orderline.FieldOrderID, ids))).
 		GroupBy(orderline.FieldOrderID).
 		Aggregate(store.LineTotal).
 		Scan(ctx, &rows)
-	if err != nil {
-		return nil, wrap(err, "load totals of %d orders", len(ids))
-	}
-	m := make(map[int]int64, len(rows))
-	for _, r := range rows {
-		m[r.OrderID] = r.Total
-	}
-	return m, nil
+	return byKey(rows, err, func(r row) (int, int64) { return r.OrderID, r.Total }, "load totals of %d orders", len(ids))
 }
 
 func (f fetcher) reviewPages(column string) func(context.Context, []int, keyset.Page, string) ([]*ent.Review, error) {
@@ -206,41 +188,32 @@ func (f fetcher) orderPages(ctx context.Context, parents []int, p keyset.Page, _
 }
 
 func (f fetcher) reviewCountsByAuthor(ctx context.Context, authors []int, _ string) (map[int]int, error) {
-	var rows []struct {
-		Parent int `json:"author_id"`
-		Count  int `json:"count"`
-	}
-	err := f.client.Review.Query().
-		Where(predicate.Review(store.InKeys(review.FieldAuthorID, authors))).
-		GroupBy(review.FieldAuthorID).
-		Aggregate(ent.Count()).
-		Scan(ctx, &rows)
-	if err != nil {
-		return nil, wrap(err, "count reviews of %d authors", len(authors))
-	}
-	m := make(map[int]int, len(rows))
-	for _, r := range rows {
-		m[r.Parent] = r.Count
-	}
-	return m, nil
+	q := f.client.Review.Query().Where(predicate.Review(store.InKeys(review.FieldAuthorID, authors)))
+	return counts(ctx, q.Modify(store.CountPer(review.FieldAuthorID)).Scan, "count reviews of %d authors", len(authors))
 }
 
 func (f fetcher) orderCountsByCustomer(ctx context.Context, customers []int, _ string) (map[int]int, error) {
-	var rows []struct {
-		Parent int `json:"customer_id"`
-		Count  int `json:"count"`
-	}
-	err := f.client.Order.Query().
-		Where(predicate.Order(store.InKeys(order.FieldCustomerID, customers))).
-		GroupBy(order.FieldCustomerID).
-		Aggregate(ent.Count()).
-		Scan(ctx, &rows)
+	q := f.client.Order.Query().Where(predicate.Order(store.InKeys(order.FieldCustomerID, customers)))
+	return counts(ctx, q.Modify(store.CountPer(order.FieldCustomerID)).Scan, "count orders of %d customers", len(customers))
+}
+
+// counts runs a statement of store.CountPer or store.CountPerRoot rows and
+// indexes its counts by parent.
+func counts(ctx context.Context, scan func(context.Context, any) error, format string, args ...any) (map[int]int, error) {
+	var rows []store.ParentCount
+	return byKey(rows, scan(ctx, &rows), func(r store.ParentCount) (int, int) { return r.Parent, r.Count }, format, args...)
+}
+
+// byKey indexes the rows of a grouped statement by their key; err is the
+// statement's, wrapped by format and args.
+func byKey[R, V any](rows []R, err error, kv func(R) (int, V), format string, args ...any) (map[int]V, error) {
 	if err != nil {
-		return nil, wrap(err, "count orders of %d customers", len(customers))
+		return nil, wrap(err, format, args...)
 	}
-	m := make(map[int]int, len(rows))
+	m := make(map[int]V, len(rows))
 	for _, r := range rows {
-		m[r.Parent] = r.Count
+		k, v := kv(r)
+		m[k] = v
 	}
 	return m, nil
 }
@@ -278,22 +251,8 @@ func (f fetcher) productCounts(ctx context.Context, parents []int, filter string
 	if err != nil {
 		return nil, err
 	}
-	var rows []struct {
-		Parent int `json:"root_id"`
-		Count  int `json:"count"`
-	}
-	err = f.client.Product.Query().
-		Where(listing.ProductWhere(pf)...).
-		Modify(store.CategoryRoots(parents), store.CountPerRoot).
-		Scan(ctx, &rows)
-	if err != nil {
-		return nil, wrap(err, "count products of %d categories", len(parents))
-	}
-	m := make(map[int]int, len(rows))
-	for _, r := range rows {
-		m[r.Parent] = r.Count
-	}
-	return m, nil
+	q := f.client.Product.Query().Where(listing.ProductWhere(pf)...)
+	return counts(ctx, q.Modify(store.CategoryRoots(parents), store.CountPerRoot).Scan, "count products of %d categories", len(parents))
 }
 
 func wrap(err error, format string, args ...any) error {
