@@ -356,11 +356,7 @@ func (b *bench) runOne(ctx context.Context, sc scenario, target string, l load) 
 	if err := resetPeakRSS(p.pid()); err != nil {
 		return r, fmt.Errorf("reset peak RSS: %w", err)
 	}
-	before, err := readStat(p.pid())
-	if err != nil {
-		return r, err
-	}
-	pgBefore, err := b.cl.readCPU()
+	before, pgBefore, err := b.cpu(p.pid())
 	if err != nil {
 		return r, err
 	}
@@ -372,11 +368,7 @@ func (b *bench) runOne(ctx context.Context, sc scenario, target string, l load) 
 	out := attack(tgt, l, b.o.duration, ref)
 
 	r.LoadEnd = loadAvg()
-	after, err := readStat(p.pid())
-	if err != nil {
-		return r, err
-	}
-	pgAfter, err := b.cl.readCPU()
+	after, pgAfter, err := b.cpu(p.pid())
 	if err != nil {
 		return r, err
 	}
@@ -412,6 +404,17 @@ func (b *bench) runOne(ctx context.Context, sc scenario, target string, l load) 
 		r.StatementsPerReq = float64(calls) / n
 	}
 	return r, nil
+}
+
+// cpu reads the CPU time so far of the server process pid and of the
+// cluster's backends, before and after a run.
+func (b *bench) cpu(pid int) (procStat, pgCPU, error) {
+	st, err := readStat(pid)
+	if err != nil {
+		return st, pgCPU{}, err
+	}
+	pg, err := b.cl.readCPU()
+	return st, pg, err
 }
 
 // calibrate sends sequential requests, counting each one's statements, to

@@ -226,7 +226,7 @@ func (h *plainHandler) load(ctx context.Context, first int) (*plainResponse, err
 			authorIDs = append(authorIDs, int64(a))
 		}
 	}
-	authors, err := h.users(ctx, authorIDs)
+	authors, err := h.named(ctx, plainUsersSQL, "User", authorIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -287,6 +287,9 @@ func (h *plainHandler) page(ctx context.Context, first int) ([]*plainProduct, []
 }
 
 // named loads categories by id: id and name.
+// named reads the categories or users with the given ids (query's rows
+// hold id, created_at and the type's other columns, name among them) into
+// their id and name.
 func (h *plainHandler) named(ctx context.Context, query, typ string, ids []int64) (map[int]*plainNamed, error) {
 	rows, err := h.db.QueryContext(ctx, query, pq.Array(ids))
 	if err != nil {
@@ -294,38 +297,24 @@ func (h *plainHandler) named(ctx context.Context, query, typ string, ids []int64
 	}
 	defer rows.Close()
 	out := make(map[int]*plainNamed, len(ids))
+	var (
+		id               int
+		created          time.Time
+		name, slug, role string
+		parent           sql.NullInt64
+		email            string
+	)
+	// categories: id, created_at, name, slug, parent_id;
+	// users: id, created_at, email, name, role.
+	dest := []any{&id, &created, &name, &slug, &parent}
+	if typ == "User" {
+		dest = []any{&id, &created, &email, &name, &role}
+	}
 	for rows.Next() {
-		var (
-			id         int
-			created    time.Time
-			name, slug string
-			parent     sql.NullInt64
-		)
-		if err := rows.Scan(&id, &created, &name, &slug, &parent); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		out[id] = &plainNamed{ID: globalID(typ, id), Name: name}
-	}
-	return out, rows.Err()
-}
-
-func (h *plainHandler) users(ctx context.Context, ids []int64) (map[int]*plainNamed, error) {
-	rows, err := h.db.QueryContext(ctx, plainUsersSQL, pq.Array(ids))
-	if err != nil {
-		return nil, fmt.Errorf("users: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[int]*plainNamed, len(ids))
-	for rows.Next() {
-		var (
-			id                int
-			created           time.Time
-			email, name, role string
-		)
-		if err := rows.Scan(&id, &created, &email, &name, &role); err != nil {
-			return nil, err
-		}
-		out[id] = &plainNamed{ID: globalID("User", id), Name: name}
 	}
 	return out, rows.Err()
 }
