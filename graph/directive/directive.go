@@ -29,19 +29,18 @@ func Auth(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
 
 // HasRole lets viewers with at least role through.
 func HasRole(ctx context.Context, _ any, next graphql.Resolver, role user.Role) (any, error) {
-	v := auth.FromContext(ctx)
-	switch {
-	case v.Anonymous():
-		return nil, unauthenticated()
-	case !v.AtLeast(role):
-		return nil, forbidden()
-	}
-	return next(ctx)
+	return admit(ctx, nil, next, role)
 }
 
 // OwnerOrRole lets through the owner of the parent object or viewers with
 // at least role.
 func OwnerOrRole(ctx context.Context, obj any, next graphql.Resolver, role user.Role) (any, error) {
+	return admit(ctx, obj, next, role)
+}
+
+// admit lets a signed-in viewer through who has at least role or owns obj
+// (a nil obj has no owner).
+func admit(ctx context.Context, obj any, next graphql.Resolver, role user.Role) (any, error) {
 	v := auth.FromContext(ctx)
 	switch {
 	case v.Anonymous():

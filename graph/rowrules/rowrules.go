@@ -9,6 +9,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/intercept"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/orderline"
+	"github.com/shopgraph/shopgraph/ent/predicate"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/review"
 	"github.com/shopgraph/shopgraph/ent/variant"
@@ -73,23 +74,30 @@ func Install(client *ent.Client) {
 		return nil
 	}))
 	client.Order.Intercept(intercept.TraverseOrder(func(ctx context.Context, q *ent.OrderQuery) error {
-		switch v := auth.FromContext(ctx); {
-		case v.Staff():
-		case v.Anonymous():
-			q.Where(func(s *sql.Selector) { s.Where(sql.False()) })
-		default:
-			q.Where(order.CustomerID(v.ID))
+		if p, ok := customerRows(ctx, order.CustomerID); ok {
+			q.Where(p)
 		}
 		return nil
 	}))
 	client.OrderLine.Intercept(intercept.TraverseOrderLine(func(ctx context.Context, q *ent.OrderLineQuery) error {
-		switch v := auth.FromContext(ctx); {
-		case v.Staff():
-		case v.Anonymous():
-			q.Where(func(s *sql.Selector) { s.Where(sql.False()) })
-		default:
-			q.Where(orderline.HasOrderWith(order.CustomerID(v.ID)))
+		mine := func(customer int) predicate.OrderLine { return orderline.HasOrderWith(order.CustomerID(customer)) }
+		if p, ok := customerRows(ctx, mine); ok {
+			q.Where(p)
 		}
 		return nil
 	}))
+}
+
+// customerRows is the rule of a customer's rows (orders and their lines):
+// staff see all (ok false: no condition), the anonymous none, a customer
+// their own (mine of their ID).
+func customerRows[P ~func(*sql.Selector)](ctx context.Context, mine func(customer int) P) (p P, ok bool) {
+	switch v := auth.FromContext(ctx); {
+	case v.Staff():
+		return nil, false
+	case v.Anonymous():
+		return func(s *sql.Selector) { s.Where(sql.False()) }, true
+	default:
+		return mine(v.ID), true
+	}
 }
