@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -105,6 +106,36 @@ func TestREADMEConfigTable(t *testing.T) {
 	}
 	if !t.Failed() && string(readme[begin:end]) != want {
 		t.Errorf("README's configuration table: rows agree, but the order or layout differs from config.go's table (%s)", regenerate)
+	}
+}
+
+// Elsewhere the README quotes defaults as "10,000 (`MAX_TOKENS`)" or
+// "10/min (`SIGNIN_PER_MINUTE`)" (the limits table): those must agree too.
+func TestREADMEQuotedDefaults(t *testing.T) {
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatalf("read README: %v", err)
+	}
+	defs := map[string]string{}
+	for _, s := range settings(&config{}) {
+		defs[s.name] = s.def
+	}
+	quoted := regexp.MustCompile("([0-9][0-9,]*)(?:/min)? \\(`([A-Z_]+)`\\)")
+	found := 0
+	for _, m := range quoted.FindAllStringSubmatch(string(readme), -1) {
+		got, name := strings.ReplaceAll(m[1], ",", ""), m[2]
+		def, ok := defs[name]
+		if !ok {
+			t.Errorf("README quotes %q for %s, which no setting declares", m[0], name)
+			continue
+		}
+		found++
+		if got != def {
+			t.Errorf("README quotes %q: got default %s, want %s, as in config.go", m[0], got, def)
+		}
+	}
+	if found == 0 {
+		t.Errorf("README: got no quoted defaults like 10,000 (`MAX_TOKENS`), want the limits table's")
 	}
 }
 
