@@ -40,8 +40,9 @@ type Options struct {
 	// Production hides field and argument suggestions in errors.
 	Production bool
 
-	// Demand control: limits.Config's limits, buckets and field rules;
-	// NewHandler fills in identity and the 429 hook.
+	// Demand control: limits.Config's limits, buckets and field rules
+	// (limits.Policy); NewHandler fills in the 429 hook, and identity if
+	// it is unset.
 	Limits limits.Config
 	// MaxTokens caps the lexer tokens of a query document.
 	MaxTokens int
@@ -91,7 +92,9 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.Use(extension.AutomaticPersistedQuery{Cache: gqlhttp.Persisted{Store: apq}})
 
 	lim := opts.Limits
-	lim.Identity = identity
+	if lim.Identity == nil {
+		lim.Identity = identity
+	}
 	lim.OnLimited = gqlhttp.RateLimited
 	lim.Logger = logger
 	srv.Use(limits.New(lim))

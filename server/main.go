@@ -1,11 +1,3 @@
-// Command server runs shopgraph: the GraphQL API of an online store.
-//
-//	server              serve the API (migrating, and in development seeding, first)
-//	server migrate      apply the database migrations and exit
-//	server seed         load the demo data into an empty database
-//	server seed --scale N   generate N products (about 4N variants) for benchmarks
-//
-// Configuration comes from environment variables; see config.go.
 package main
 
 import (
@@ -254,29 +246,15 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		Timeout:       cfg.RequestTimeout,
 		CORSOrigins:   cfg.CORSOrigins,
 		MaxInFlight:   cfg.MaxInFlight,
-		Limits: limits.Config{
-			MaxCost:    cfg.MaxCost,
-			MaxDepth:   cfg.MaxDepth,
-			MaxAliases: cfg.MaxAliases,
-			MaxFields:  cfg.MaxFields,
-			Capacity:   cfg.RateCapacity,
-		},
 	}
-	budget := limits.Rule{Capacity: cfg.RateCapacity, PerSecond: cfg.RatePerSecond}
-	signIn := limits.Rule{Capacity: cfg.SignInPerMinute, PerSecond: cfg.SignInPerMinute / 60}
-	checkout := limits.Rule{Capacity: cfg.CheckoutPerMinute, PerSecond: cfg.CheckoutPerMinute / 60}
-	newLimiter := func(prefix string, r limits.Rule) limits.Limiter { return limits.NewMemory(r) }
+	// One rate-limit policy: the buckets live in this process, or in Redis
+	// when instances must share them (with the persisted queries).
+	buckets := limits.InMemory
 	if rdb != nil {
-		newLimiter = func(prefix string, r limits.Rule) limits.Limiter {
-			return limits.NewRedis(rdb, "shopgraph:rl:"+prefix+":", r)
-		}
+		buckets = limits.InRedis(rdb)
 		opts.PersistedQueries = gqlhttp.NewRedisCache(rdb, "shopgraph:apq:", 24*time.Hour)
 	}
-	opts.Limits.Budget = newLimiter("cost", budget)
-	opts.Limits.Fields = map[string]limits.FieldRule{
-		"signIn":     {Limiter: newLimiter("signin", signIn), Key: graph.ByClientIP},
-		"placeOrder": {Limiter: newLimiter("checkout", checkout), Key: graph.ByIdentity},
-	}
+	opts.Limits = cfg.limitPolicy().Config(buckets, limits.Keys{Identity: graph.ByIdentity, ClientIP: graph.ByClientIP})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graph.NewHandler(api, tokens, logger, opts))
 	if !cfg.production() {

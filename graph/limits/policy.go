@@ -1,0 +1,68 @@
+package limits
+
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Policy is the API's demand control in one place: the shape and cost
+// limits of an operation, the cost budget every caller draws on, and the
+// root fields rationed on their own. Policy.Config turns it into the
+// extension's Config.
+type Policy struct {
+	MaxCost, MaxDepth, MaxAliases, MaxFields int
+	// Budget is each caller's (user, else client IP) bucket of cost.
+	Budget Rule
+	// SignInPerMinute rations signIn attempts per client IP, so passwords
+	// cannot be guessed at the speed of the budget.
+	SignInPerMinute float64
+	// CheckoutPerMinute rations placeOrder calls per caller (user, else
+	// client IP), which reserve stock.
+	CheckoutPerMinute float64
+}
+
+// Keys say who is calling; the HTTP layer knows (graph.ByIdentity,
+// graph.ByClientIP).
+type Keys struct {
+	// Identity is the signed-in user, else the client's address.
+	Identity func(ctx context.Context) string
+	// ClientIP is the client's address, signed in or not.
+	ClientIP func(ctx context.Context) string
+}
+
+// Buckets makes the limiter that keeps the buckets of the rule named name.
+type Buckets func(name string, rule Rule) Limiter
+
+// InMemory keeps buckets in this process: right for one instance.
+func InMemory(_ string, rule Rule) Limiter { return NewMemory(rule) }
+
+// InRedis keeps buckets in rdb, under shopgraph:rl:<name>:, so every
+// instance draws on the same ones.
+func InRedis(rdb redis.Scripter) Buckets {
+	return func(name string, rule Rule) Limiter {
+		return NewRedis(rdb, "shopgraph:rl:"+name+":", rule)
+	}
+}
+
+// Config returns the extension's Config for the policy, each rule's
+// buckets made by buckets. The caller adds the 429 hook and the logger.
+func (p Policy) Config(buckets Buckets, keys Keys) Config {
+	return Config{
+		MaxCost:    p.MaxCost,
+		MaxDepth:   p.MaxDepth,
+		MaxAliases: p.MaxAliases,
+		MaxFields:  p.MaxFields,
+		Budget:     buckets("cost", p.Budget),
+		Capacity:   p.Budget.Capacity,
+		Identity:   keys.Identity,
+		Fields: map[string]FieldRule{
+			"signIn":     {Limiter: buckets("signin", perMinute(p.SignInPerMinute)), Key: keys.ClientIP},
+			"placeOrder": {Limiter: buckets("checkout", perMinute(p.CheckoutPerMinute)), Key: keys.Identity},
+		},
+	}
+}
+
+// perMinute is a bucket of n that refills n a minute: a burst of n, then
+// one every 60/n seconds.
+func perMinute(n float64) Rule { return Rule{Capacity: n, PerSecond: n / 60} }
