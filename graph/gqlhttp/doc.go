@@ -8,7 +8,10 @@
 //     Allow: POST (METHOD_NOT_ALLOWED) for a mutation over GET; documents
 //     the precheck finds too big, 200 with application/json or 400 with
 //     graphql-response+json. It writes these itself with
-//     Cache-Control: no-store.
+//     Cache-Control: no-store. (It picks the media type by looking for
+//     graphql-response+json in Accept, where the transport follows gqlgen's
+//     media-range rules; the two differ only for an Accept naming neither
+//     GraphQL type, and are kept as clients have always seen them.)
 //  2. Deadline (middleware, inside the in-flight cap and authentication):
 //     the context deadline of the request's work. It writes nothing.
 //  3. Transport (gqlgen's only transport) decides, when it writes the
