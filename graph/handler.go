@@ -13,7 +13,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -41,8 +40,8 @@ type Options struct {
 	Production bool
 
 	// Demand control: limits.Config's limits, buckets and field rules
-	// (limits.Policy); NewHandler fills in the 429 hook, and identity if
-	// it is unset.
+	// (limits.Policy); NewHandler fills in the logger, and identity if it
+	// is unset.
 	Limits limits.Config
 	// MaxTokens caps the lexer tokens of a query document.
 	MaxTokens int
@@ -63,10 +62,10 @@ type Options struct {
 // NewHandler returns the GraphQL endpoint over client (whose ent.Currency
 // is the currency of every Money amount), authenticating
 // requests with tokens. It installs the row-level rules on client, so give
-// it a client of its own (store.NewClient). Transports are chosen explicitly
-// (GET for queries, POST with a JSON body); gqlgen's NewDefaultServer is not
-// meant for production. Form and multipart bodies match no transport and
-// are refused, so a cross-site form cannot post a mutation.
+// it a client of its own (store.NewClient). The transport is chosen
+// explicitly (gqlhttp.Transport: GET for queries, POST with a JSON body);
+// gqlgen's NewDefaultServer is not meant for production. Form and multipart
+// bodies are refused, so a cross-site form cannot post a mutation.
 func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, opts Options) http.Handler {
 	rowrules.Install(client)
 	r := &Resolver{
@@ -77,8 +76,13 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	}
 	es := NewExecutableSchema(newConfig(r))
 	srv := handler.New(es)
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	// One transport reads every request and writes every response: it
+	// owns the status codes and headers of GraphQL-over-HTTP (see gqlhttp).
+	srv.AddTransport(gqlhttp.NewTransport(gqlhttp.TransportOptions{
+		Schema:     es.Schema(),
+		SignedIn:   func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },
+		RetryAfter: limits.RetryAfter,
+	}))
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if opts.MaxTokens > 0 {
 		srv.SetParserTokenLimit(opts.MaxTokens)
@@ -89,18 +93,16 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	if apq == nil {
 		apq = lru.New[string](1000)
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: gqlhttp.Persisted{Store: apq}})
+	persisted := gqlhttp.PersistedQueries{Store: apq}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: persisted.Lookup()})
 
 	lim := opts.Limits
 	if lim.Identity == nil {
 		lim.Identity = identity
 	}
-	lim.OnLimited = gqlhttp.RateLimited
 	lim.Logger = logger
 	srv.Use(limits.New(lim))
-	srv.Use(&gqlhttp.CacheHints{})
-	srv.Use(gqlhttp.Outcome{})
-	srv.Use(gqlhttp.CommitPersisted{}) // last: only what passed everything is kept
+	srv.Use(persisted) // last: only what passed everything is kept
 
 	srv.SetErrorPresenter(presentErrors(logger, opts.Production))
 	srv.SetRecoverFunc(recoverPanic(logger))
@@ -135,11 +137,12 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 		return next(ctx)
 	})
 
+	// Plain net/http middleware, innermost first; a request meets them in
+	// the reverse order: gzip, CORS, Guard (413, 405, oversized documents),
+	// the in-flight cap, the client's address, authentication (401), the
+	// deadline, then gqlgen and its transport.
 	var h http.Handler = srv
-	h = gqlhttp.Middleware(gqlhttp.Options{
-		Timeout:  opts.Timeout,
-		SignedIn: func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },
-	})(h)
+	h = gqlhttp.Deadline(opts.Timeout)(h)
 	h = tokens.Middleware(h)
 	h = withClientIP(h)
 	h = limitInFlight(opts.MaxInFlight, h)
@@ -211,7 +214,7 @@ func (i introspectionPolicy) MutateOperationContext(ctx context.Context, oc *gra
 // more concurrency adds only memory (goroutine stacks, live responses) and
 // collector work: throughput stays at its peak and RSS stays bounded
 // instead of sagging as connections grow. A request's deadline starts when
-// it gets its slot (gqlhttp.Middleware is inside).
+// it gets its slot (gqlhttp.Deadline is inside).
 func limitInFlight(n int, next http.Handler) http.Handler {
 	if n <= 0 {
 		return next

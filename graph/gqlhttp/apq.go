@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/redis/go-redis/v9"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -40,59 +41,45 @@ func (c *RedisCache) Add(ctx context.Context, hash, query string) {
 	c.client.Set(ctx, c.prefix+hash, query, c.ttl)
 }
 
-// Persisted wraps a persisted-query store so that a query is registered
-// only once it has passed validation and every limit: otherwise a client
-// could fill the store with documents that are refused anyway. gqlgen's APQ
-// extension registers before parsing; Persisted defers that registration
-// until CommitPersisted, which runs after validation and the limits.
-type Persisted struct{ Store graphql.Cache[string] }
-
-var _ graphql.Cache[string] = Persisted{}
-
-// Get looks a hash up in the store.
-func (p Persisted) Get(ctx context.Context, hash string) (string, bool) {
-	return p.Store.Get(ctx, hash)
-}
-
-// Add defers the registration to CommitPersisted.
-func (p Persisted) Add(ctx context.Context, hash, query string) {
-	s := StateFrom(ctx)
-	if s == nil {
-		return // outside Middleware nothing is registered unchecked
-	}
-	s.mu.Lock()
-	s.persist = append(s.persist, func() { p.Store.Add(context.WithoutCancel(ctx), hash, query) })
-	s.mu.Unlock()
-}
-
-// CommitPersisted is the extension that carries out deferred
-// registrations; add it after every extension that may refuse a request.
-type CommitPersisted struct{}
+// PersistedQueries keeps automatic persisted queries in Store, registering
+// a query only once it has passed validation and every limit: otherwise a
+// client could fill the store with documents that are refused anyway.
+// gqlgen's APQ extension would register before parsing, so it is given
+// Lookup, which registers nothing, and PersistedQueries, an extension added
+// after every extension that may refuse a request, registers what the APQ
+// extension verified (its own per-operation stats: the hash matched the
+// query sent with it).
+type PersistedQueries struct{ Store graphql.Cache[string] }
 
 var (
-	_ graphql.HandlerExtension        = CommitPersisted{}
-	_ graphql.OperationContextMutator = CommitPersisted{}
+	_ graphql.HandlerExtension        = PersistedQueries{}
+	_ graphql.OperationContextMutator = PersistedQueries{}
 )
 
+// Lookup is the cache for extension.AutomaticPersistedQuery.
+func (p PersistedQueries) Lookup() graphql.Cache[string] { return lookupOnly{p.Store} }
+
 // ExtensionName names the extension in gqlgen's stats.
-func (CommitPersisted) ExtensionName() string { return "CommitPersistedQueries" }
+func (PersistedQueries) ExtensionName() string { return "CommitPersistedQueries" }
 
 // Validate accepts any schema.
-func (CommitPersisted) Validate(graphql.ExecutableSchema) error { return nil }
+func (PersistedQueries) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationContext registers the request's persisted query, which got
-// this far only if it validated and passed the limits.
-func (CommitPersisted) MutateOperationContext(ctx context.Context, _ *graphql.OperationContext) *gqlerror.Error {
-	s := StateFrom(ctx)
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	pending := s.persist
-	s.persist = nil
-	s.mu.Unlock()
-	for _, add := range pending {
-		add()
+// MutateOperationContext registers the operation's query if it came with
+// its hash: it got this far only if it validated and passed the limits.
+func (p PersistedQueries) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	if s := extension.GetApqStats(ctx); s != nil && s.SentQuery {
+		p.Store.Add(context.WithoutCancel(ctx), s.Hash, opCtx.RawQuery)
 	}
 	return nil
 }
+
+// lookupOnly finds persisted queries and leaves registering them to
+// PersistedQueries.MutateOperationContext.
+type lookupOnly struct{ store graphql.Cache[string] }
+
+func (l lookupOnly) Get(ctx context.Context, hash string) (string, bool) {
+	return l.store.Get(ctx, hash)
+}
+
+func (lookupOnly) Add(context.Context, string, string) {}

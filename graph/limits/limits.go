@@ -48,9 +48,7 @@ type Config struct {
 	Identity func(ctx context.Context) string
 	// Fields rations root fields by name.
 	Fields map[string]FieldRule
-	// OnLimited tells the HTTP layer to answer 429 with Retry-After.
-	OnLimited func(ctx context.Context, retryAfter time.Duration)
-	Logger    *slog.Logger
+	Logger *slog.Logger
 }
 
 // Extension is the gqlgen handler extension that enforces Config.
@@ -127,7 +125,7 @@ func (e *Extension) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 		if ok {
 			cost.Budget = &Budget{Remaining: math.Floor(d.Remaining), Capacity: e.cfg.Capacity}
 			if !d.Allowed {
-				return e.limited(ctx, cost, d.RetryAfter, "query budget exhausted")
+				return e.limited(cost, d.RetryAfter, "query budget exhausted")
 			}
 		}
 	}
@@ -137,7 +135,7 @@ func (e *Extension) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 			continue
 		}
 		if d, ok := e.take(ctx, rule.Limiter, name+":"+rule.Key(ctx), float64(n)); ok && !d.Allowed {
-			return e.limited(ctx, cost, d.RetryAfter, "too many "+name+" requests")
+			return e.limited(cost, d.RetryAfter, "too many "+name+" requests")
 		}
 	}
 	return nil
@@ -157,17 +155,35 @@ func (e *Extension) take(ctx context.Context, l Limiter, key string, cost float6
 	return d, true
 }
 
-func (e *Extension) limited(ctx context.Context, cost *Cost, wait time.Duration, why string) *gqlerror.Error {
+func (e *Extension) limited(cost *Cost, wait time.Duration, why string) *gqlerror.Error {
 	secs := int(math.Ceil(wait.Seconds()))
 	if secs < 1 {
 		secs = 1
 	}
-	if e.cfg.OnLimited != nil {
-		e.cfg.OnLimited(ctx, time.Duration(secs)*time.Second)
-	}
 	err := refuse(CodeRateLimited, cost, "%s; retry in %d s", why, secs)
-	err.Extensions["retryAfter"] = secs
+	err.Extensions[retryAfterKey] = secs
 	return err
+}
+
+// retryAfterKey is the extension of a RATE_LIMITED refusal that says, in
+// whole seconds, when to retry.
+const retryAfterKey = "retryAfter"
+
+// RetryAfter reports whether err is this package's rationing refusal
+// (RATE_LIMITED) and how long its client should wait: the HTTP layer
+// answers it 429 with Retry-After.
+func RetryAfter(err *gqlerror.Error) (time.Duration, bool) {
+	if err == nil {
+		return 0, false
+	}
+	if code, _ := err.Extensions["code"].(string); code != CodeRateLimited {
+		return 0, false
+	}
+	secs, ok := err.Extensions[retryAfterKey].(int)
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(secs) * time.Second, true
 }
 
 func refuse(code string, cost *Cost, format string, args ...any) *gqlerror.Error {

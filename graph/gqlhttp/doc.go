@@ -1,0 +1,56 @@
+// Package gqlhttp is the HTTP side of the GraphQL endpoint: the defences
+// that need no GraphQL machinery, and the one gqlgen transport that reads
+// every GraphQL request and writes every response. Each status code and
+// header has one owner, and a request meets them in this order:
+//
+//  1. Guard (middleware, before authentication and the in-flight cap):
+//     413 REQUEST_TOO_LARGE for bodies over the limit; 405 with
+//     Allow: POST (METHOD_NOT_ALLOWED) for a mutation over GET; documents
+//     the precheck finds too big, 200 with application/json or 400 with
+//     graphql-response+json. It writes these itself with
+//     Cache-Control: no-store. (It picks the media type by looking for
+//     graphql-response+json in Accept, where the transport follows gqlgen's
+//     media-range rules; the two differ only for an Accept naming neither
+//     GraphQL type, and are kept as clients have always seen them.)
+//  2. Deadline (middleware, inside the in-flight cap and authentication):
+//     the context deadline of the request's work. It writes nothing.
+//  3. Transport (gqlgen's only transport) decides, when it writes the
+//     response, from the graphql.Response and how the request ended:
+//     - the status: 200 for an executed operation; for a request error
+//     (refused before execution) 200 with application/json and 400 with
+//     graphql-response+json, as the GraphQL-over-HTTP spec says; 429 for
+//     a rationing refusal (TransportOptions.RetryAfter); 400 for a body
+//     that is not JSON and for methods and media types it does not take
+//     ("transport not supported"); 406 for a non-query over GET; 503
+//     TIMEOUT when the deadline passed before execution; 500 for a panic
+//     gqlgen did not recover; 304 for a GET whose ETag matches
+//     If-None-Match;
+//     - the body: with graphql-response+json an error status has no "data"
+//     entry at all;
+//     - Content-Type (the media type the request's Accept picks),
+//     Retry-After (on 429), Vary: Authorization, Cache-Control (from the
+//     operation's @cacheControl hints for a GET that executed without
+//     errors: public only for anonymous callers; else no-store), ETag (on
+//     every GET 200) and Content-Length.
+//
+// Outside this package: 401 is graph/auth's (Tokens.Middleware), CORS
+// headers and preflights rs/cors's, Content-Encoding and
+// Vary: Accept-Encoding gzhttp's, X-Request-Id graph/reqlog's; graph's
+// NewHandler puts them in order around these. The refusals' extensions.code
+// values are set by whoever refuses (gqlgen, graph/limits, graph's error
+// presenter); this package passes them through, except REQUEST_TOO_LARGE,
+// METHOD_NOT_ALLOWED and TIMEOUT, which are its own.
+//
+// No state crosses between the layers: the transport learns the outcome
+// from the calls it makes (gqlgen's CreateOperationContext, DispatchError,
+// DispatchOperation) and keeps it in a value of its own for the one
+// request. The only per-request record is gqlgen's: its APQ extension notes
+// the verified hash in the operation's stats, and PersistedQueries, the one
+// reader, registers the query once every limit has passed.
+//
+// gqlhttp must not import graph (which imports it), graph/auth or
+// graph/limits (their answers come in through TransportOptions as
+// functions), nor ent or anything else that reaches the database: it
+// depends only on net/http, gqlgen's graphql packages, gqlparser and
+// go-redis.
+package gqlhttp
