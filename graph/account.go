@@ -55,10 +55,7 @@ func (r *Resolver) setUserRole(ctx context.Context, in model.SetUserRoleInput) (
 		return nil, err
 	}
 	u, err := r.shop().SetUserRole(ctx, id, in.Role)
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.SetUserRolePayload{User: u}, nil
+	return reply(u, err, setUserRolePayload)
 }
 
 // viewerUser is the signed-in user, or nil when anonymous.
@@ -76,10 +73,7 @@ func (r *Resolver) updateAccount(ctx context.Context, in model.UpdateAccountInpu
 		return nil, err
 	}
 	u, err := r.shop().UpdateAccount(ctx, auth.FromContext(ctx).ID, in.Name)
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.AccountPayload{User: u}, nil
+	return reply(u, err, accountPayload)
 }
 
 func (r *Resolver) changePassword(ctx context.Context, in model.ChangePasswordInput) (*model.AccountPayload, error) {
@@ -87,8 +81,11 @@ func (r *Resolver) changePassword(ctx context.Context, in model.ChangePasswordIn
 		return nil, err
 	}
 	u, err := r.shop().ChangePassword(ctx, auth.FromContext(ctx).ID, in.CurrentPassword, in.NewPassword)
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.AccountPayload{User: u}, nil
+	return reply(u, err, accountPayload)
+}
+
+func accountPayload(u *ent.User) *model.AccountPayload { return &model.AccountPayload{User: u} }
+
+func setUserRolePayload(u *ent.User) *model.SetUserRolePayload {
+	return &model.SetUserRolePayload{User: u}
 }

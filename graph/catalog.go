@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/shop"
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/model"
@@ -44,10 +45,7 @@ func (r *Resolver) createProduct(ctx context.Context, in model.CreateProductInpu
 	p, err := r.shop().CreateProduct(ctx, shop.NewProduct{
 		CategoryID: catID, Slug: in.Slug, Title: in.Title, Description: in.Description, Status: in.Status,
 	})
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.ProductPayload{Product: p}, nil
+	return reply(p, err, productPayload)
 }
 
 func (r *Resolver) updateProduct(ctx context.Context, in model.UpdateProductInput) (*model.ProductPayload, error) {
@@ -65,10 +63,7 @@ func (r *Resolver) updateProduct(ctx context.Context, in model.UpdateProductInpu
 	p, err := r.shop().UpdateProduct(ctx, id, shop.ProductChange{
 		Slug: in.Slug, Title: in.Title, Description: in.Description, Status: in.Status, CategoryID: catID,
 	})
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.ProductPayload{Product: p}, nil
+	return reply(p, err, productPayload)
 }
 
 func (r *Resolver) archiveProduct(ctx context.Context, gid string) (*model.ProductPayload, error) {
@@ -78,9 +73,9 @@ func (r *Resolver) archiveProduct(ctx context.Context, gid string) (*model.Produ
 	}
 	p, err := r.shop().ArchiveProduct(ctx, id)
 	if err != nil {
-		return nil, domainError("", err)
+		return nil, domainError("", err) // the argument is the ID itself
 	}
-	return &model.ProductPayload{Product: p}, nil
+	return productPayload(p), nil
 }
 
 func (r *Resolver) createVariant(ctx context.Context, in model.CreateVariantInput) (*model.VariantPayload, error) {
@@ -95,10 +90,7 @@ func (r *Resolver) createVariant(ctx context.Context, in model.CreateVariantInpu
 		ProductID: pid, SKU: in.Sku, Title: in.Title,
 		Price: int64(in.Price), Cost: int64(in.Cost), Stock: in.Stock,
 	})
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.VariantPayload{Variant: v}, nil
+	return reply(v, err, variantPayload)
 }
 
 func (r *Resolver) updateVariant(ctx context.Context, in model.UpdateVariantInput) (*model.VariantPayload, error) {
@@ -112,10 +104,7 @@ func (r *Resolver) updateVariant(ctx context.Context, in model.UpdateVariantInpu
 	v, err := r.shop().UpdateVariant(ctx, id, shop.VariantChange{
 		SKU: in.Sku, Title: in.Title, Price: int64p(in.Price), Cost: int64p(in.Cost),
 	})
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.VariantPayload{Variant: v}, nil
+	return reply(v, err, variantPayload)
 }
 
 func (r *Resolver) adjustStock(ctx context.Context, in model.AdjustStockInput) (*model.VariantPayload, error) {
@@ -127,10 +116,7 @@ func (r *Resolver) adjustStock(ctx context.Context, in model.AdjustStockInput) (
 		return nil, err
 	}
 	v, err := r.shop().AdjustStock(ctx, auth.FromContext(ctx).ID, id, in.Delta, in.Reason)
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.VariantPayload{Variant: v}, nil
+	return reply(v, err, variantPayload)
 }
 
 func (r *Resolver) createCategory(ctx context.Context, in model.CreateCategoryInput) (*model.CategoryPayload, error) {
@@ -142,10 +128,7 @@ func (r *Resolver) createCategory(ctx context.Context, in model.CreateCategoryIn
 		return nil, err
 	}
 	c, err := r.shop().CreateCategory(ctx, shop.NewCategory{Name: in.Name, Slug: in.Slug, ParentID: parent})
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.CategoryPayload{Category: c}, nil
+	return reply(c, err, categoryPayload)
 }
 
 func (r *Resolver) updateCategory(ctx context.Context, in model.UpdateCategoryInput) (*model.CategoryPayload, error) {
@@ -157,10 +140,7 @@ func (r *Resolver) updateCategory(ctx context.Context, in model.UpdateCategoryIn
 		return nil, err
 	}
 	c, err := r.shop().UpdateCategory(ctx, id, shop.CategoryChange{Name: in.Name, Slug: in.Slug})
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.CategoryPayload{Category: c}, nil
+	return reply(c, err, categoryPayload)
 }
 
 func (r *Resolver) moveCategory(ctx context.Context, in model.MoveCategoryInput) (*model.CategoryPayload, error) {
@@ -173,8 +153,13 @@ func (r *Resolver) moveCategory(ctx context.Context, in model.MoveCategoryInput)
 		return nil, err
 	}
 	c, err := r.shop().MoveCategory(ctx, id, parent)
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.CategoryPayload{Category: c}, nil
+	return reply(c, err, categoryPayload)
+}
+
+func productPayload(p *ent.Product) *model.ProductPayload { return &model.ProductPayload{Product: p} }
+
+func variantPayload(v *ent.Variant) *model.VariantPayload { return &model.VariantPayload{Variant: v} }
+
+func categoryPayload(c *ent.Category) *model.CategoryPayload {
+	return &model.CategoryPayload{Category: c}
 }

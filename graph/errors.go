@@ -182,3 +182,13 @@ func setExt(e *gqlerror.Error, key string, v any) {
 	}
 	e.Extensions[key] = v
 }
+
+// reply is a mutation's answer: the payload made of v, or err as clients
+// see it (domainError, its fields rooted at the argument "input", which
+// every mutation but archiveProduct takes).
+func reply[T, P any](v T, err error, payload func(T) *P) (*P, error) {
+	if err != nil {
+		return nil, domainError("input", err)
+	}
+	return payload(v), nil
+}

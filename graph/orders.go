@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/shop"
 	"github.com/shopgraph/shopgraph/graph/auth"
@@ -28,10 +29,7 @@ func (r *Resolver) placeOrder(ctx context.Context, in model.PlaceOrderInput) (*m
 		lines[i] = shop.Line{VariantID: id, Quantity: l.Quantity}
 	}
 	o, err := r.shop().PlaceOrder(ctx, auth.FromContext(ctx).ID, lines)
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.OrderPayload{Order: o}, nil
+	return reply(o, err, orderPayload)
 }
 
 // setOrderStatus moves an order the viewer may see to PAID or SHIPPED.
@@ -41,10 +39,7 @@ func (r *Resolver) setOrderStatus(ctx context.Context, gid string, to order.Stat
 		return nil, err
 	}
 	o, err := r.shop().SetOrderStatus(ctx, id, to)
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.OrderPayload{Order: o}, nil
+	return reply(o, err, orderPayload)
 }
 
 // cancelOrder cancels and restocks an order: its customer while it is
@@ -55,8 +50,7 @@ func (r *Resolver) cancelOrder(ctx context.Context, gid string) (*model.OrderPay
 		return nil, err
 	}
 	o, err := r.shop().CancelOrder(ctx, actor(auth.FromContext(ctx)), id)
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.OrderPayload{Order: o}, nil
+	return reply(o, err, orderPayload)
 }
+
+func orderPayload(o *ent.Order) *model.OrderPayload { return &model.OrderPayload{Order: o} }

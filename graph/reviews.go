@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/shop"
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/model"
@@ -23,10 +24,7 @@ func (r *Resolver) createReview(ctx context.Context, in model.CreateReviewInput)
 	rev, err := r.shop().CreateReview(ctx, auth.FromContext(ctx).ID, shop.NewReview{
 		ProductID: pid, Rating: in.Rating, Title: in.Title, Body: in.Body,
 	})
-	if err != nil {
-		return nil, domainError("input", err)
-	}
-	return &model.ReviewPayload{Review: rev}, nil
+	return reply(rev, err, reviewPayload)
 }
 
 func (r *Resolver) deleteReview(ctx context.Context, in model.DeleteReviewInput) (*model.DeleteReviewPayload, error) {
@@ -40,3 +38,5 @@ func (r *Resolver) deleteReview(ctx context.Context, in model.DeleteReviewInput)
 	}
 	return &model.DeleteReviewPayload{DeletedReviewID: relay.ToGlobalID("Review", id), Product: p}, nil
 }
+
+func reviewPayload(rev *ent.Review) *model.ReviewPayload { return &model.ReviewPayload{Review: rev} }
