@@ -87,13 +87,15 @@ type productChild interface {
 // variants or reviews table) that creates or deletes rows, moves them to
 // another product or changes one of the key fields.
 func childHook(table string, keyFields ...string) ent.Hook {
+	const productField = "product_id" // variant.FieldProductID, review.FieldProductID
+	watched := append(slices.Clone(keyFields), productField)
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			c, ok := m.(productChild)
 			if !ok {
 				return nil, fmt.Errorf("product keys: unexpected mutation %T", m)
 			}
-			if keysPrecomputed(ctx) || !(m.Op().Is(ent.OpCreate|ent.OpDelete|ent.OpDeleteOne) || changes(m, append(keyFields, "product_id"))) {
+			if keysPrecomputed(ctx) || !(m.Op().Is(ent.OpCreate|ent.OpDelete|ent.OpDeleteOne) || changes(m, watched)) {
 				return next.Mutate(ctx, m)
 			}
 			var t touched
@@ -103,12 +105,14 @@ func childHook(table string, keyFields ...string) ent.Hook {
 			if !m.Op().Is(ent.OpCreate) {
 				// The rows are chosen before the mutation runs: an update's
 				// predicates may no longer match afterwards, and deleted
-				// or moved rows no longer name the product they left.
+				// or moved rows no longer name the product they left. A
+				// bulk mutation's rows are found by a query, which the
+				// client's interceptors (row rules) see like any other.
 				ids, err := c.IDs(ctx)
 				if err != nil {
 					return nil, fmt.Errorf("product keys: rows of %s: %w", table, err)
 				}
-				if m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || changes(m, []string{"product_id"}) {
+				if m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || changes(m, []string{productField}) {
 					products, err := productsOf(ctx, c.Client(), table, ids)
 					if err != nil {
 						return nil, err
