@@ -35,10 +35,7 @@ func int64p(n *int) *int64 {
 }
 
 func (r *Resolver) createProduct(ctx context.Context, in model.CreateProductInput) (*model.ProductPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	catID, err := relay.IDOf("input.categoryId", "Category", in.CategoryID)
+	catID, err := r.checkedID(&in, "input.categoryId", "Category", in.CategoryID)
 	if err != nil {
 		return nil, err
 	}
@@ -49,10 +46,7 @@ func (r *Resolver) createProduct(ctx context.Context, in model.CreateProductInpu
 }
 
 func (r *Resolver) updateProduct(ctx context.Context, in model.UpdateProductInput) (*model.ProductPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	id, err := relay.IDOf("input.id", "Product", in.ID)
+	id, err := r.checkedID(&in, "input.id", "Product", in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -79,10 +73,7 @@ func (r *Resolver) archiveProduct(ctx context.Context, gid string) (*model.Produ
 }
 
 func (r *Resolver) createVariant(ctx context.Context, in model.CreateVariantInput) (*model.VariantPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	pid, err := relay.IDOf("input.productId", "Product", in.ProductID)
+	pid, err := r.checkedID(&in, "input.productId", "Product", in.ProductID)
 	if err != nil {
 		return nil, err
 	}
@@ -94,10 +85,7 @@ func (r *Resolver) createVariant(ctx context.Context, in model.CreateVariantInpu
 }
 
 func (r *Resolver) updateVariant(ctx context.Context, in model.UpdateVariantInput) (*model.VariantPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	id, err := relay.IDOf("input.id", "Variant", in.ID)
+	id, err := r.checkedID(&in, "input.id", "Variant", in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -108,10 +96,7 @@ func (r *Resolver) updateVariant(ctx context.Context, in model.UpdateVariantInpu
 }
 
 func (r *Resolver) adjustStock(ctx context.Context, in model.AdjustStockInput) (*model.VariantPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	id, err := relay.IDOf("input.variantId", "Variant", in.VariantID)
+	id, err := r.checkedID(&in, "input.variantId", "Variant", in.VariantID)
 	if err != nil {
 		return nil, err
 	}
@@ -132,10 +117,7 @@ func (r *Resolver) createCategory(ctx context.Context, in model.CreateCategoryIn
 }
 
 func (r *Resolver) updateCategory(ctx context.Context, in model.UpdateCategoryInput) (*model.CategoryPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	id, err := relay.IDOf("input.id", "Category", in.ID)
+	id, err := r.checkedID(&in, "input.id", "Category", in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -14,10 +14,7 @@ import (
 // or staff) is ent/shop's rule.
 
 func (r *Resolver) createReview(ctx context.Context, in model.CreateReviewInput) (*model.ReviewPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	pid, err := relay.IDOf("input.productId", "Product", in.ProductID)
+	pid, err := r.checkedID(&in, "input.productId", "Product", in.ProductID)
 	if err != nil {
 		return nil, err
 	}
