@@ -1,6 +1,6 @@
 package ent
 
-// This file is written by hand. ent/store sends the few statements ent
+// This file is written by hand. ent/shop sends the few statements ent
 // cannot build (row and table locks, one multi-row conditional UPDATE), and
 // their SQL differs between PostgreSQL and SQLite. It asks the client or
 // transaction it is given which database it talks to, so that no caller has

@@ -2,120 +2,62 @@ package graph
 
 import (
 	"context"
-	"errors"
 
 	"github.com/shopgraph/shopgraph/ent"
-	"github.com/shopgraph/shopgraph/ent/category"
-	"github.com/shopgraph/shopgraph/ent/product"
-	"github.com/shopgraph/shopgraph/ent/store"
-	"github.com/shopgraph/shopgraph/graph/apperr"
+	"github.com/shopgraph/shopgraph/ent/shop"
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/model"
 	"github.com/shopgraph/shopgraph/graph/relay"
 )
 
-// Catalog mutations (staff only, by directive). Each runs in one
-// transaction; the database's unique and CHECK constraints stay the last
-// line of defence behind validation.
+// Catalog mutations (staff only, by directive): the input is checked and
+// its global IDs converted here; the change and its rules are ent/shop's.
 
-// notFound is the error for an ID that names nothing the viewer may see.
-func notFound(field, what string) error {
-	e := apperr.Invalid(field, "no %s with this ID", what)
-	e.Code = apperr.NotFound
-	return e
+// optionalID converts a global ID that may be absent.
+func optionalID(field, typ string, gid *string) (*int, error) {
+	if gid == nil {
+		return nil, nil
+	}
+	id, err := relay.IDOf(field, typ, *gid)
+	if err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// int64p widens an optional amount.
+func int64p(n *int) *int64 {
+	if n == nil {
+		return nil
+	}
+	v := int64(*n)
+	return &v
 }
 
 func (r *Resolver) createProduct(ctx context.Context, in model.CreateProductInput) (*model.ProductPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	catID, err := relay.IDOf("input.categoryId", "Category", in.CategoryID)
+	catID, err := r.checkedID(&in, "input.categoryId", "Category", in.CategoryID)
 	if err != nil {
 		return nil, err
 	}
-	var p *ent.Product
-	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		if _, err := tx.Category.Get(ctx, catID); err != nil {
-			return notFoundOr(err, "input.categoryId", "category")
-		}
-		c := tx.Product.Create().SetSlug(in.Slug).SetTitle(in.Title).SetCategoryID(catID)
-		if in.Description != nil {
-			c.SetDescription(*in.Description)
-		}
-		if in.Status != nil {
-			c.SetStatus(*in.Status)
-		}
-		p, err = c.Save(ctx)
-		return slugConflict(err)
+	p, err := r.shop().CreateProduct(ctx, shop.NewProduct{
+		CategoryID: catID, Slug: in.Slug, Title: in.Title, Description: in.Description, Status: in.Status,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &model.ProductPayload{Product: p}, nil
-}
-
-// slugConflict reports a unique-constraint failure as a CONFLICT on the slug
-// (the only unique column the caller writes).
-func slugConflict(err error) error {
-	if ent.IsConstraintError(err) {
-		return apperr.Conflicting("input.slug", "this slug is already taken")
-	}
-	return err
+	return reply(p, err, productPayload)
 }
 
 func (r *Resolver) updateProduct(ctx context.Context, in model.UpdateProductInput) (*model.ProductPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	id, err := relay.IDOf("input.id", "Product", in.ID)
+	id, err := r.checkedID(&in, "input.id", "Product", in.ID)
 	if err != nil {
 		return nil, err
 	}
-	var catID int
-	if in.CategoryID != nil {
-		if catID, err = relay.IDOf("input.categoryId", "Category", *in.CategoryID); err != nil {
-			return nil, err
-		}
+	catID, err := optionalID("input.categoryId", "Category", in.CategoryID)
+	if err != nil {
+		return nil, err
 	}
-	var p *ent.Product
-	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		u := tx.Product.UpdateOneID(id)
-		if in.Slug != nil {
-			u.SetSlug(*in.Slug)
-		}
-		if in.Title != nil {
-			u.SetTitle(*in.Title)
-		}
-		if in.Description != nil {
-			u.SetDescription(*in.Description)
-		}
-		if in.Status != nil {
-			u.SetStatus(*in.Status)
-		}
-		if in.CategoryID != nil {
-			if _, err := tx.Category.Get(ctx, catID); err != nil {
-				return notFoundOr(err, "input.categoryId", "category")
-			}
-			u.SetCategoryID(catID)
-		}
-		p, err = u.Save(ctx)
-		if ent.IsNotFound(err) {
-			return notFound("input.id", "product")
-		}
-		return slugConflict(err)
+	p, err := r.shop().UpdateProduct(ctx, id, shop.ProductChange{
+		Slug: in.Slug, Title: in.Title, Description: in.Description, Status: in.Status, CategoryID: catID,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &model.ProductPayload{Product: p}, nil
-}
-
-// notFoundOr turns ent's not-found into NOT_FOUND on field.
-func notFoundOr(err error, field, what string) error {
-	if ent.IsNotFound(err) {
-		return notFound(field, what)
-	}
-	return err
+	return reply(p, err, productPayload)
 }
 
 func (r *Resolver) archiveProduct(ctx context.Context, gid string) (*model.ProductPayload, error) {
@@ -123,219 +65,83 @@ func (r *Resolver) archiveProduct(ctx context.Context, gid string) (*model.Produ
 	if err != nil {
 		return nil, err
 	}
-	var p *ent.Product
-	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		p, err = tx.Product.UpdateOneID(id).SetStatus(product.StatusARCHIVED).Save(ctx)
-		return notFoundOr(err, "id", "product")
-	})
+	p, err := r.shop().ArchiveProduct(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, domainError("", err) // the argument is the ID itself
 	}
-	return &model.ProductPayload{Product: p}, nil
+	return productPayload(p), nil
 }
 
 func (r *Resolver) createVariant(ctx context.Context, in model.CreateVariantInput) (*model.VariantPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	pid, err := relay.IDOf("input.productId", "Product", in.ProductID)
+	pid, err := r.checkedID(&in, "input.productId", "Product", in.ProductID)
 	if err != nil {
 		return nil, err
 	}
-	var v *ent.Variant
-	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		if _, err := tx.Product.Get(ctx, pid); err != nil {
-			return notFoundOr(err, "input.productId", "product")
-		}
-		c := tx.Variant.Create().
-			SetProductID(pid).SetSku(in.Sku).SetTitle(in.Title).
-			SetPrice(int64(in.Price)).SetCost(int64(in.Cost)).SetStock(in.Stock)
-		v, err = store.CreateVariant(ctx, tx, c, auth.FromContext(ctx).ID)
-		if ent.IsConstraintError(err) {
-			return apperr.Conflicting("input.sku", "this SKU is already taken")
-		}
-		return err
+	v, err := r.shop().CreateVariant(ctx, auth.FromContext(ctx).ID, shop.NewVariant{
+		ProductID: pid, SKU: in.Sku, Title: in.Title,
+		Price: int64(in.Price), Cost: int64(in.Cost), Stock: in.Stock,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &model.VariantPayload{Variant: v}, nil
+	return reply(v, err, variantPayload)
 }
 
 func (r *Resolver) updateVariant(ctx context.Context, in model.UpdateVariantInput) (*model.VariantPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	id, err := relay.IDOf("input.id", "Variant", in.ID)
+	id, err := r.checkedID(&in, "input.id", "Variant", in.ID)
 	if err != nil {
 		return nil, err
 	}
-	var v *ent.Variant
-	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		u := tx.Variant.UpdateOneID(id)
-		if in.Sku != nil {
-			u.SetSku(*in.Sku)
-		}
-		if in.Title != nil {
-			u.SetTitle(*in.Title)
-		}
-		if in.Price != nil {
-			u.SetPrice(int64(*in.Price))
-		}
-		if in.Cost != nil {
-			u.SetCost(int64(*in.Cost))
-		}
-		v, err = store.UpdateVariant(ctx, tx, u)
-		if ent.IsConstraintError(err) {
-			return apperr.Conflicting("input.sku", "this SKU is already taken")
-		}
-		return notFoundOr(err, "input.id", "variant")
+	v, err := r.shop().UpdateVariant(ctx, id, shop.VariantChange{
+		SKU: in.Sku, Title: in.Title, Price: int64p(in.Price), Cost: int64p(in.Cost),
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &model.VariantPayload{Variant: v}, nil
+	return reply(v, err, variantPayload)
 }
 
-// adjustStock changes stock (store.AdjustStock: one conditional UPDATE, so
-// concurrent adjustments and orders can never take it below zero).
 func (r *Resolver) adjustStock(ctx context.Context, in model.AdjustStockInput) (*model.VariantPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	id, err := relay.IDOf("input.variantId", "Variant", in.VariantID)
+	id, err := r.checkedID(&in, "input.variantId", "Variant", in.VariantID)
 	if err != nil {
 		return nil, err
 	}
-	actor := auth.FromContext(ctx).ID
-	var v *ent.Variant
-	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		v, err = store.AdjustStock(ctx, tx, id, in.Delta, in.Reason, actor)
-		var negative *store.NegativeStockError
-		if errors.As(err, &negative) {
-			return apperr.Invalid("input.delta", "would take stock below zero (%d on hand)", negative.OnHand)
-		}
-		return notFoundOr(err, "input.variantId", "variant")
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &model.VariantPayload{Variant: v}, nil
+	v, err := r.shop().AdjustStock(ctx, auth.FromContext(ctx).ID, id, in.Delta, in.Reason)
+	return reply(v, err, variantPayload)
 }
 
 func (r *Resolver) createCategory(ctx context.Context, in model.CreateCategoryInput) (*model.CategoryPayload, error) {
 	if err := r.check("input", &in); err != nil {
 		return nil, err
 	}
-	var parent *int
-	if in.ParentID != nil {
-		id, err := relay.IDOf("input.parentId", "Category", *in.ParentID)
-		if err != nil {
-			return nil, err
-		}
-		parent = &id
-	}
-	var c *ent.Category
-	err := r.inTx(ctx, func(tx *ent.Tx) error {
-		if parent != nil {
-			if _, err := tx.Category.Get(ctx, *parent); err != nil {
-				return notFoundOr(err, "input.parentId", "category")
-			}
-		}
-		var err error
-		c, err = tx.Category.Create().SetName(in.Name).SetSlug(in.Slug).SetNillableParentID(parent).Save(ctx)
-		return slugConflict(err)
-	})
+	parent, err := optionalID("input.parentId", "Category", in.ParentID)
 	if err != nil {
 		return nil, err
 	}
-	return &model.CategoryPayload{Category: c}, nil
+	c, err := r.shop().CreateCategory(ctx, shop.NewCategory{Name: in.Name, Slug: in.Slug, ParentID: parent})
+	return reply(c, err, categoryPayload)
 }
 
 func (r *Resolver) updateCategory(ctx context.Context, in model.UpdateCategoryInput) (*model.CategoryPayload, error) {
-	if err := r.check("input", &in); err != nil {
-		return nil, err
-	}
-	id, err := relay.IDOf("input.id", "Category", in.ID)
+	id, err := r.checkedID(&in, "input.id", "Category", in.ID)
 	if err != nil {
 		return nil, err
 	}
-	var c *ent.Category
-	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		u := tx.Category.UpdateOneID(id)
-		if in.Name != nil {
-			u.SetName(*in.Name)
-		}
-		if in.Slug != nil {
-			u.SetSlug(*in.Slug)
-		}
-		c, err = u.Save(ctx)
-		if ent.IsNotFound(err) {
-			return notFound("input.id", "category")
-		}
-		return slugConflict(err)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &model.CategoryPayload{Category: c}, nil
+	c, err := r.shop().UpdateCategory(ctx, id, shop.CategoryChange{Name: in.Name, Slug: in.Slug})
+	return reply(c, err, categoryPayload)
 }
 
-// moveCategory refuses a parent that is the category or lies below it. The
-// categories are locked (store.LockCategories) for the check and the move,
-// so two concurrent moves cannot together make a cycle.
 func (r *Resolver) moveCategory(ctx context.Context, in model.MoveCategoryInput) (*model.CategoryPayload, error) {
 	id, err := relay.IDOf("input.id", "Category", in.ID)
 	if err != nil {
 		return nil, err
 	}
-	var parent *int
-	if in.ParentID != nil {
-		p, err := relay.IDOf("input.parentId", "Category", *in.ParentID)
-		if err != nil {
-			return nil, err
-		}
-		parent = &p
-	}
-	var c *ent.Category
-	err = r.inTx(ctx, func(tx *ent.Tx) error {
-		if err := store.LockCategories(ctx, tx); err != nil {
-			return err
-		}
-		all, err := tx.Category.Query().Select(category.FieldID, category.FieldParentID).All(ctx)
-		if err != nil {
-			return err
-		}
-		parents := make(map[int]*int, len(all))
-		for _, c := range all {
-			parents[c.ID] = c.ParentID
-		}
-		if _, ok := parents[id]; !ok {
-			return notFound("input.id", "category")
-		}
-		if parent != nil {
-			if _, ok := parents[*parent]; !ok {
-				return notFound("input.parentId", "category")
-			}
-			// Walk up from the new parent: meeting the category means the
-			// move would put it below itself.
-			for at := parent; at != nil; at = parents[*at] {
-				if *at == id {
-					return apperr.Invalid("input.parentId", "would put the category below itself")
-				}
-			}
-		}
-		u := tx.Category.UpdateOneID(id)
-		if parent == nil {
-			u.ClearParentID()
-		} else {
-			u.SetParentID(*parent)
-		}
-		c, err = u.Save(ctx)
-		return err
-	})
+	parent, err := optionalID("input.parentId", "Category", in.ParentID)
 	if err != nil {
 		return nil, err
 	}
-	return &model.CategoryPayload{Category: c}, nil
+	c, err := r.shop().MoveCategory(ctx, id, parent)
+	return reply(c, err, categoryPayload)
+}
+
+func productPayload(p *ent.Product) *model.ProductPayload { return &model.ProductPayload{Product: p} }
+
+func variantPayload(v *ent.Variant) *model.VariantPayload { return &model.VariantPayload{Variant: v} }
+
+func categoryPayload(c *ent.Category) *model.CategoryPayload {
+	return &model.CategoryPayload{Category: c}
 }

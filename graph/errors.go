@@ -11,9 +11,84 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/shop"
 	"github.com/shopgraph/shopgraph/graph/apperr"
+	"github.com/shopgraph/shopgraph/graph/relay"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
+
+// domainError is the one place the shop's refusals (ent/shop's typed
+// errors) become what clients see: an *apperr.Error with its code, message
+// and field list. The shop names an offending input relative to the
+// operation's input; arg is the GraphQL argument that carried it ("input",
+// or "" for a mutation whose arguments are the input itself), so the field
+// becomes "input.slug" or "id". Any other error passes through to the
+// presenter (internal).
+func domainError(arg string, err error) error {
+	var (
+		notFound *shop.NotFoundError
+		conflict *shop.ConflictError
+		invalid  *shop.InvalidError
+		denied   *shop.ForbiddenError
+		negative *shop.NegativeStockError
+		short    *shop.StockError
+	)
+	switch {
+	case errors.As(err, &notFound):
+		if notFound.Field == "" {
+			return apperr.Errorf(apperr.NotFound, "%s not found", notFound.What)
+		}
+		e := apperr.Invalid(fieldPath(arg, notFound.Field), "no %s with this ID", notFound.What)
+		e.Code = apperr.NotFound
+		return e
+	case errors.As(err, &conflict):
+		if conflict.Field == "" {
+			return apperr.Errorf(apperr.Conflict, "%s", conflict.Reason)
+		}
+		return apperr.Conflicting(fieldPath(arg, conflict.Field), "%s", conflict.Reason)
+	case errors.As(err, &invalid):
+		return apperr.Invalid(fieldPath(arg, invalid.Field), "%s", invalid.Reason)
+	case errors.As(err, &denied):
+		return apperr.Errorf(apperr.Forbidden, "%s", denied.Reason)
+	case errors.As(err, &negative):
+		return apperr.Invalid(fieldPath(arg, "delta"), "would take stock below zero (%d on hand)", negative.OnHand)
+	case errors.As(err, &short):
+		return outOfStock(short)
+	case errors.Is(err, shop.ErrBadCredentials):
+		return apperr.Errorf(apperr.Unauthenticated, "invalid email or password")
+	}
+	return err
+}
+
+// fieldPath roots a field the shop named at the GraphQL argument arg.
+func fieldPath(arg, field string) string {
+	if arg == "" {
+		return field
+	}
+	return arg + "." + field
+}
+
+// outOfStock names every variant that is short, by global ID, with what
+// is left.
+func outOfStock(se *shop.StockError) error {
+	type short struct {
+		VariantID string `json:"variantId"`
+		Requested int    `json:"requested"`
+		Available int    `json:"available"`
+	}
+	shorts := make([]short, len(se.Short))
+	names := make([]string, len(se.Short))
+	for i, s := range se.Short {
+		gid := relay.ToGlobalID("Variant", s.VariantID)
+		shorts[i] = short{VariantID: gid, Requested: s.Requested, Available: s.Available}
+		names[i] = gid
+	}
+	return &apperr.Error{
+		Code:    apperr.OutOfStock,
+		Message: "not enough stock for variants " + strings.Join(names, ", "),
+		Details: map[string]any{"variants": shorts},
+	}
+}
 
 // presentErrors is the one place errors are classified for clients:
 //   - an *apperr.Error keeps its message and code (and field list);
@@ -106,4 +181,14 @@ func setExt(e *gqlerror.Error, key string, v any) {
 		e.Extensions = map[string]any{}
 	}
 	e.Extensions[key] = v
+}
+
+// reply is a mutation's answer: the payload made of v, or err as clients
+// see it (domainError, its fields rooted at the argument "input", which
+// every mutation but archiveProduct takes).
+func reply[T, P any](v T, err error, payload func(T) *P) (*P, error) {
+	if err != nil {
+		return nil, domainError("input", err)
+	}
+	return payload(v), nil
 }

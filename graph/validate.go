@@ -10,6 +10,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/shopgraph/shopgraph/graph/apperr"
+	"github.com/shopgraph/shopgraph/graph/relay"
 )
 
 // slugPattern is the shape of every URL slug.
@@ -50,6 +51,16 @@ func (r *Resolver) check(arg string, input any) error {
 	}
 	out.Message = fmt.Sprintf("invalid %s: %s: %s", arg, out.Fields[0].Field, out.Fields[0].Message)
 	return out
+}
+
+// checkedID checks a mutation's input (the argument "input") and converts
+// the global ID of type typ it carries at field: what most mutations do
+// before anything else.
+func (r *Resolver) checkedID(input any, field, typ, gid string) (int, error) {
+	if err := r.check("input", input); err != nil {
+		return 0, err
+	}
+	return relay.IDOf(field, typ, gid)
 }
 
 // describe turns a failed rule into a sentence a client developer can act on.

@@ -45,6 +45,7 @@ func Scale(ctx context.Context, s *store.Store, products int, progress io.Writer
 	if progress == nil {
 		progress = io.Discard
 	}
+	ctx = store.KeysPrecomputed(ctx) // see above: the store's hooks need not refresh them
 	sc := &scale{g: newGenerator(), client: s.Client, products: products}
 	phases := []struct {
 		name string

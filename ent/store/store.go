@@ -1,15 +1,3 @@
-// Package store opens shopgraph's database: PostgreSQL through lib/pq when a
-// postgres:// URL is given, otherwise an embedded SQLite file (modernc, pure
-// Go) so that a fresh checkout runs with no setup. It also applies the
-// versioned migrations, keeps the products' denormalised sort keys, and
-// holds the data layer's SQL that ent's builders cannot express: the
-// checkout's stock reservation and its cancellation (PlaceOrder,
-// RestockOrder), locks (LockCategories, LockAdmins), the writes that must
-// refresh the sort keys (CreateVariant, UpdateVariant, AdjustStock,
-// CreateReview, DeleteReview) and the array key predicate of the loaders
-// (InKeys). These take the transaction or query they work in and pick the
-// dialect's SQL themselves, so the GraphQL layer imports no driver and never
-// branches on the database.
 package store
 
 import (
@@ -20,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -57,10 +44,19 @@ type Store struct {
 }
 
 // NewClient returns another ent client over the same pool, with no
-// interceptors or hooks of its own yet, configured by opts (the API's own
+// interceptors of its own yet and the hooks that keep product keys fresh,
+// configured by opts (the API's own
 // client gets ent.Currency).
 func (s *Store) NewClient(opts ...ent.Option) *ent.Client {
-	return ent.NewClient(append([]ent.Option{ent.Driver(s.drv)}, opts...)...)
+	return newClient(append([]ent.Option{ent.Driver(s.drv)}, opts...)...)
+}
+
+// newClient is the one place clients are made: every client keeps the
+// products' keys fresh (keepProductKeys).
+func newClient(opts ...ent.Option) *ent.Client {
+	c := ent.NewClient(opts...)
+	keepProductKeys(c)
+	return c
 }
 
 // Open connects to the database cfg names. It does not migrate.
@@ -100,7 +96,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		drv = cfg.WrapDriver(drv)
 	}
 	return &Store{
-		Client:  ent.NewClient(ent.Driver(drv)),
+		Client:  newClient(ent.Driver(drv)),
 		DB:      db,
 		Dialect: dialectName,
 		dsn:     dsn,
@@ -159,38 +155,3 @@ func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
 
 // Close closes the client and its pool.
 func (s *Store) Close() error { return s.Client.Close() }
-
-// Execer runs a statement: an *ent.Client or an *ent.Tx.
-type Execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-// RefreshProductKeys recomputes the denormalised sort and filter keys
-// (min_price, rating_avg, in_stock) of the given products, or of all products
-// when ids is empty. Call it in the transaction that changed their variants
-// or reviews. IDs are integers and are inlined in batches, which keeps any
-// number of them under the databases' bind-parameter limits.
-func RefreshProductKeys(ctx context.Context, db Execer, ids ...int) error {
-	const update = `UPDATE products SET
-  min_price = COALESCE((SELECT MIN(v.price) FROM variants v WHERE v.product_id = products.id), 0),
-  rating_avg = COALESCE((SELECT AVG(r.rating) FROM reviews r WHERE r.product_id = products.id), 0),
-  in_stock = EXISTS (SELECT 1 FROM variants v WHERE v.product_id = products.id AND v.stock > 0)`
-	if len(ids) == 0 {
-		if _, err := db.ExecContext(ctx, update); err != nil {
-			return fmt.Errorf("refresh product keys: %w", err)
-		}
-		return nil
-	}
-	const batch = 5000
-	for start := 0; start < len(ids); start += batch {
-		end := min(start+batch, len(ids))
-		list := make([]string, 0, end-start)
-		for _, id := range ids[start:end] {
-			list = append(list, fmt.Sprint(id))
-		}
-		if _, err := db.ExecContext(ctx, update+" WHERE id IN ("+strings.Join(list, ",")+")"); err != nil {
-			return fmt.Errorf("refresh keys of %d products: %w", end-start, err)
-		}
-	}
-	return nil
-}

@@ -1,39 +1,13 @@
 package auth
 
-import (
-	"fmt"
-	"sync"
+import "github.com/shopgraph/shopgraph/ent/shop"
 
-	"github.com/alexedwards/argon2id"
-)
+// Password hashing belongs to the domain (ent/shop), which signs users up
+// and checks their credentials; these names stay for code that issues
+// hashes outside it (fixtures) and read as before at the call site.
 
-// Passwords are hashed with argon2id (memory-hard) at the library's
-// recommended parameters; the hash string records them, so they can be
-// raised later without invalidating stored hashes.
+// HashPassword returns the argon2id hash of password (shop.HashPassword).
+func HashPassword(password string) (string, error) { return shop.HashPassword(password) }
 
-// HashPassword returns the argon2id hash of password.
-func HashPassword(password string) (string, error) {
-	h, err := argon2id.CreateHash(password, argon2id.DefaultParams)
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return h, nil
-}
-
-// dummyHash is compared against when an email is unknown, so a sign-in
-// takes as long whether or not the account exists.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := argon2id.CreateHash("not a password", argon2id.DefaultParams)
-	return h
-})
-
-// CheckPassword reports whether password matches hash. An empty hash (an
-// account without a password) never matches, but costs the same time.
-func CheckPassword(password, hash string) bool {
-	if hash == "" {
-		argon2id.ComparePasswordAndHash(password, dummyHash())
-		return false
-	}
-	ok, err := argon2id.ComparePasswordAndHash(password, hash)
-	return err == nil && ok
-}
+// CheckPassword reports whether password matches hash (shop.CheckPassword).
+func CheckPassword(password, hash string) bool { return shop.CheckPassword(password, hash) }
