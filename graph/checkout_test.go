@@ -19,7 +19,6 @@ import (
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/orderline"
-	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/stockmovement"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/relay"
@@ -110,39 +109,6 @@ func post(client *http.Client, url string, c apiCall) (response, error) {
 	}
 	out.Status = res.StatusCode
 	return out, nil
-}
-
-// buyers creates n signed-in customers and returns their tokens.
-func buyers(t *testing.T, e *env, prefix string, n int) ([]*ent.User, []string) {
-	t.Helper()
-	ctx := context.Background()
-	rows := make([]*ent.UserCreate, n)
-	for i := range rows {
-		rows[i] = e.store.Client.User.Create().SetEmail(fmt.Sprintf("%s%d@example.com", prefix, i)).
-			SetName(fmt.Sprintf("Buyer %d", i)).SetRole(user.RoleCUSTOMER)
-	}
-	users := bulk(t, ctx, rows, func(b []*ent.UserCreate) ([]*ent.User, error) {
-		return e.store.Client.User.CreateBulk(b...).Save(ctx)
-	})
-	tokens := make([]string, n)
-	for i, u := range users {
-		tokens[i] = e.as(u).token
-	}
-	return users, tokens
-}
-
-// checkoutStock is an ACTIVE product with one variant per stock level.
-func checkoutStock(t *testing.T, c *ent.Client, slug string, stock ...int) []*ent.Variant {
-	t.Helper()
-	ctx := context.Background()
-	cat := c.Category.Create().SetName("Checkout " + slug).SetSlug("cat-" + slug).SaveX(ctx)
-	p := c.Product.Create().SetSlug(slug).SetTitle("Checkout " + slug).SetStatus(product.StatusACTIVE).SetCategoryID(cat.ID).SaveX(ctx)
-	vs := make([]*ent.Variant, len(stock))
-	for i, n := range stock {
-		vs[i] = c.Variant.Create().SetProductID(p.ID).SetSku(fmt.Sprintf("%s-%d", strings.ToUpper(slug), i)).
-			SetTitle(fmt.Sprint(i)).SetPrice(int64(1000 + i)).SetStock(n).SaveX(ctx)
-	}
-	return vs
 }
 
 // placedOrder is a successful placeOrder payload.
@@ -404,7 +370,7 @@ func TestCheckoutCancelAndPlaceInterleave(t *testing.T) {
 		e := newEnv(t, dialect)
 		db := e.store.Client
 		staff := db.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(context.Background())
-		staffToken := e.as(staff).token
+		staffToken := e.as(t, staff).token
 		users, tokens := buyers(t, e, "buyer", early+late)
 		// Two products, so orders and cancellations lock rows of both.
 		vs := append(checkoutStock(t, db, "mixed-a", initial, initial), checkoutStock(t, db, "mixed-b", initial)...)
@@ -427,7 +393,7 @@ func TestCheckoutCancelAndPlaceInterleave(t *testing.T) {
 		for i := range early {
 			in, _ := randomLines()
 			var out placedOrder
-			e.as(users[i]).mustQuery(checkoutDoc, in, &out)
+			e.as(t, users[i]).mustQuery(t, checkoutDoc, in, &out)
 			token := tokens[i]
 			if i%2 == 1 {
 				token = staffToken
@@ -496,14 +462,14 @@ func TestCheckoutConcurrentCancelsReturnStockOnce(t *testing.T) {
 		db := e.store.Client
 		ctx := context.Background()
 		staff := db.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(ctx)
-		staffToken := e.as(staff).token
+		staffToken := e.as(t, staff).token
 		users, tokens := buyers(t, e, "buyer", count)
 		vs := checkoutStock(t, db, "twice", initial, initial)
 		ids := make([]string, count)
 		var calls []apiCall
 		for i := range count {
 			var out placedOrder
-			e.as(users[i]).mustQuery(checkoutDoc, orderInput(lineIn{vs[0], 2}, lineIn{vs[1], 1}), &out)
+			e.as(t, users[i]).mustQuery(t, checkoutDoc, orderInput(lineIn{vs[0], 2}, lineIn{vs[1], 1}), &out)
 			ids[i] = out.PlaceOrder.Order.ID
 			// The customer and staff cancel the same order at once.
 			in := inputVars(map[string]any{"id": ids[i]})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,20 +12,15 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/shopgraph/shopgraph/ent/seed"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/ent/variant"
-	"github.com/shopgraph/shopgraph/graph"
 	"github.com/shopgraph/shopgraph/graph/limits"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
@@ -34,176 +28,6 @@ import (
 // These tests send each attack the production edge exists for over real
 // HTTP and check the refusal: its code, its HTTP status, and that nothing
 // was executed (no SQL statement reached the database).
-
-// productionEdge sets server/config.go's production defaults.
-func productionEdge(o *graph.Options) {
-	o.Limits = limits.Config{MaxCost: 20000, MaxDepth: 15, MaxAliases: 50, MaxFields: 1000}
-	o.MaxTokens = 10000
-	o.MaxBodyBytes = 1 << 20
-	o.Timeout = 15 * time.Second
-}
-
-// edgeEnv is an anonymous client of an API with the production limits (and
-// opts) over the demo data on PostgreSQL.
-func edgeEnv(t *testing.T, opts ...envOption) *env {
-	t.Helper()
-	e := newEnv(t, dialect.Postgres, append([]envOption{productionEdge}, opts...)...)
-	if _, err := seed.Demo(context.Background(), e.store); err != nil {
-		t.Fatalf("seed demo data: %v", err)
-	}
-	return e
-}
-
-// withEdgeBudget charges every operation to a cost bucket of capacity 100.
-func withEdgeBudget(l limits.Limiter) envOption {
-	return func(o *graph.Options) {
-		o.Limits.Budget = l
-		o.Limits.Capacity = 100
-	}
-}
-
-// withSignInLimit rations signIn per client IP with l.
-func withSignInLimit(l limits.Limiter) envOption {
-	return func(o *graph.Options) {
-		o.Limits.Fields = map[string]limits.FieldRule{"signIn": {Limiter: l, Key: graph.ByClientIP}}
-	}
-}
-
-// edgeClient neither adds Accept-Encoding nor decompresses, so the tests
-// see the server's bytes.
-var edgeClient = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{DisableCompression: true}}
-
-// edgeReply is a fully read response.
-type edgeReply struct {
-	status  int
-	header  http.Header
-	body    []byte
-	elapsed time.Duration
-}
-
-type edgeCost struct {
-	Requested int `json:"requested"`
-	Limit     int `json:"limit"`
-	Budget    *struct {
-		Remaining float64 `json:"remaining"`
-		Capacity  float64 `json:"capacity"`
-	} `json:"budget"`
-	Shape struct {
-		Depth   int `json:"depth"`
-		Aliases int `json:"aliases"`
-		Fields  int `json:"fields"`
-	} `json:"shape"`
-}
-
-type edgeGQL struct {
-	Data       json.RawMessage `json:"data"`
-	Errors     []gqlError      `json:"errors"`
-	Extensions struct {
-		Cost *edgeCost `json:"cost"`
-	} `json:"extensions"`
-}
-
-// gql decodes the body as a GraphQL response.
-func (r edgeReply) gql(t *testing.T) edgeGQL {
-	t.Helper()
-	var g edgeGQL
-	if err := json.Unmarshal(r.body, &g); err != nil {
-		t.Fatalf("got status %d and a body that is not GraphQL JSON (%v):\n%.500s", r.status, err, r.body)
-	}
-	return g
-}
-
-// code is the first error's extensions.code ("" without errors).
-func (r edgeReply) code(t *testing.T) string {
-	t.Helper()
-	g := r.gql(t)
-	if len(g.Errors) == 0 {
-		return ""
-	}
-	c, _ := g.Errors[0].Extensions["code"].(string)
-	return c
-}
-
-// hasData reports whether the body has a non-null "data" entry.
-func (r edgeReply) hasData(t *testing.T) bool {
-	t.Helper()
-	d := r.gql(t).Data
-	return len(d) > 0 && string(d) != "null"
-}
-
-func edgeSend(t *testing.T, req *http.Request) edgeReply {
-	t.Helper()
-	start := time.Now()
-	res, err := edgeClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
-	}
-	return edgeReply{status: res.StatusCode, header: res.Header, body: body, elapsed: time.Since(start)}
-}
-
-// edgeRequest builds a request to e's endpoint, signed in if e is.
-func edgeRequest(t *testing.T, e *env, method, target, contentType string, body io.Reader) *http.Request {
-	t.Helper()
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if e.token != "" {
-		req.Header.Set("Authorization", "Bearer "+e.token)
-	}
-	return req
-}
-
-// edgePostJSON POSTs payload as JSON with extra headers.
-func edgePostJSON(t *testing.T, e *env, payload any, header http.Header) edgeReply {
-	t.Helper()
-	body, err := json.Marshal(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := edgeRequest(t, e, http.MethodPost, e.url, "application/json", bytes.NewReader(body))
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	return edgeSend(t, req)
-}
-
-func edgePost(t *testing.T, e *env, query string) edgeReply {
-	t.Helper()
-	return edgePostJSON(t, e, map[string]any{"query": query}, nil)
-}
-
-// edgePostCost POSTs query asking for the cost report (extensions.cost).
-func edgePostCost(t *testing.T, e *env, query string) edgeReply {
-	t.Helper()
-	return edgePostJSON(t, e, map[string]any{"query": query, "extensions": map[string]any{"cost": true}}, nil)
-}
-
-// edgeGet sends params in a GET URL with extra headers.
-func edgeGet(t *testing.T, e *env, params url.Values, header http.Header) edgeReply {
-	t.Helper()
-	req := edgeRequest(t, e, http.MethodGet, e.url+"?"+params.Encode(), "", nil)
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	return edgeSend(t, req)
-}
-
-// checkNoSQL fails if any SQL statement ran since the counter's reset.
-func checkNoSQL(t *testing.T, e *env) {
-	t.Helper()
-	if n := e.counter.Count(); n != 0 {
-		t.Errorf("SQL statements run for a refused request: got %d, want 0:\n%s", n, e.counter)
-	}
-}
 
 // edgeRepeat joins n copies of format, each given its index.
 func edgeRepeat(n int, format string) string {
@@ -578,7 +402,7 @@ func TestEdgeRateLimit(t *testing.T) {
 		e := edgeEnv(t, withEdgeBudget(limits.NewMemory(slow)))
 		checkBudgetRunsOut(t, e)
 		t.Run("SignedInUserHasOwnBudget", func(t *testing.T) {
-			c := e.as(e.user("customer@shopgraph.dev"))
+			c := e.as(t, e.user(t, "customer@shopgraph.dev"))
 			if r := edgePost(t, c, edgeBudgetQuery); r.status != http.StatusOK || len(r.gql(t).Errors) > 0 {
 				t.Errorf("signed in while the IP's budget is spent: got %d %s, want 200", r.status, r.body)
 			}
@@ -786,7 +610,7 @@ func TestEdgeCacheControl(t *testing.T) {
 			want:  func(cc string) bool { return cc == "public, max-age=30" }, desc: "public, max-age=30 (variants)",
 		},
 		{
-			name: "SignedInIsPrivate", e: e.as(e.user("customer@shopgraph.dev")), get: true, query: edgeBudgetQuery,
+			name: "SignedInIsPrivate", e: e.as(t, e.user(t, "customer@shopgraph.dev")), get: true, query: edgeBudgetQuery,
 			want: func(cc string) bool { return cc == "private, max-age=60" }, desc: "private, max-age=60",
 		},
 		{
@@ -802,11 +626,11 @@ func TestEdgeCacheControl(t *testing.T) {
 			want: func(cc string) bool { return !strings.Contains(cc, "public") }, desc: "not public",
 		},
 		{
-			name: "SignedInViewerFieldsNotPublic", e: e.as(e.user("customer@shopgraph.dev")), get: true, query: `{ viewer { name email } }`,
+			name: "SignedInViewerFieldsNotPublic", e: e.as(t, e.user(t, "customer@shopgraph.dev")), get: true, query: `{ viewer { name email } }`,
 			want: func(cc string) bool { return !strings.Contains(cc, "public") }, desc: "not public",
 		},
 		{
-			name: "PrivateFieldNotPublic", e: e.as(e.user("staff@shopgraph.dev")), get: true,
+			name: "PrivateFieldNotPublic", e: e.as(t, e.user(t, "staff@shopgraph.dev")), get: true,
 			query: `{ products(first: 1) { edges { node { reviews(first: 1) { edges { node { author { email } } } } } } } }`,
 			want:  func(cc string) bool { return !strings.Contains(cc, "public") }, desc: "not public",
 		},
@@ -954,7 +778,7 @@ func corsPreflight(t *testing.T, e *env, origin string) edgeReply {
 func TestEdgeCORS(t *testing.T) {
 	t.Parallel()
 	const shop, evil = "https://shop.example", "https://evil.example"
-	e := edgeEnv(t, func(o *graph.Options) { o.CORSOrigins = []string{shop} })
+	e := edgeEnv(t, func(o *envConfig) { o.CORSOrigins = []string{shop} })
 
 	t.Run("AllowedOriginPreflight", func(t *testing.T) {
 		r := corsPreflight(t, e, shop)
@@ -989,7 +813,7 @@ func TestEdgeCORS(t *testing.T) {
 
 func TestEdgeIntrospection(t *testing.T) {
 	t.Parallel()
-	e := edgeEnv(t, func(o *graph.Options) { o.Introspection = false })
+	e := edgeEnv(t, func(o *envConfig) { o.Introspection = false })
 	const q = `{ __schema { queryType { name } } }`
 	tests := []struct {
 		name  string
@@ -997,8 +821,8 @@ func TestEdgeIntrospection(t *testing.T) {
 		allow bool
 	}{
 		{name: "AnonymousRefused", e: e},
-		{name: "CustomerRefused", e: e.as(e.user("customer@shopgraph.dev"))},
-		{name: "StaffAllowed", e: e.as(e.user("staff@shopgraph.dev")), allow: true},
+		{name: "CustomerRefused", e: e.as(t, e.user(t, "customer@shopgraph.dev"))},
+		{name: "StaffAllowed", e: e.as(t, e.user(t, "staff@shopgraph.dev")), allow: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1020,7 +844,7 @@ func TestEdgeIntrospection(t *testing.T) {
 
 func TestEdgeNoSuggestionsInProduction(t *testing.T) {
 	t.Parallel()
-	prod := edgeEnv(t, func(o *graph.Options) { o.Production = true })
+	prod := edgeEnv(t, func(o *envConfig) { o.Production = true })
 	dev := edgeEnv(t)
 	tests := []struct {
 		name string
@@ -1076,7 +900,7 @@ func TestEdgeRequestDeadline(t *testing.T) {
 		var data struct {
 			Products struct{ TotalCount int } `json:"products"`
 		}
-		other.mustQuery(q, nil, &data)
+		other.mustQuery(t, q, nil, &data)
 		if data.Products.TotalCount == 0 {
 			t.Errorf("products totalCount after timeouts: got 0, want the demo products")
 		}
@@ -1086,7 +910,7 @@ func TestEdgeRequestDeadline(t *testing.T) {
 	// session holds a lock on the variants, so the loader's statement waits.
 	t.Run("DuringExecution", func(t *testing.T) {
 		t.Parallel()
-		e := edgeEnv(t, func(o *graph.Options) { o.Timeout = 50 * time.Millisecond })
+		e := edgeEnv(t, func(o *envConfig) { o.Timeout = 50 * time.Millisecond })
 		lock, err := e.store.DB.BeginTx(context.Background(), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -1107,49 +931,12 @@ func TestEdgeRequestDeadline(t *testing.T) {
 	// validating a hostile document outlasts it).
 	t.Run("BeforeExecution", func(t *testing.T) {
 		t.Parallel()
-		e := edgeEnv(t, func(o *graph.Options) { o.Timeout = time.Nanosecond })
+		e := edgeEnv(t, func(o *envConfig) { o.Timeout = time.Nanosecond })
 		for range 12 {
 			checkTimedOut(t, edgePost(t, e, q))
 		}
 		stillServes(t, e)
 	})
-}
-
-// edgeRedis returns a client of the test Redis (TEST_REDIS_URL, default
-// redis://127.0.0.1:6379/0); an unreachable Redis fails the test.
-func edgeRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	u := os.Getenv("TEST_REDIS_URL")
-	if u == "" {
-		u = "redis://127.0.0.1:6379/0"
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("parse TEST_REDIS_URL %q: %v", u, err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): %v", u, err)
-	}
-	return rdb
-}
-
-// edgeRedisPrefix is a key prefix of this test alone, cleared at its end.
-func edgeRedisPrefix(t *testing.T, rdb *redis.Client) string {
-	t.Helper()
-	buf := make([]byte, 6)
-	rand.Read(buf)
-	prefix := "shopgraph:test:edge:" + hex.EncodeToString(buf) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if keys, err := rdb.Keys(ctx, prefix+"*").Result(); err == nil && len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-	})
-	return prefix
 }
 
 // TestEdgeClientGoneLogsOneLine: a client that hangs up while its request
@@ -1208,7 +995,7 @@ func TestEdgeClientGoneLogsOneLine(t *testing.T) {
 // without doing any work, and leaves without any if its client does.
 func TestEdgeInFlightLimit(t *testing.T) {
 	t.Parallel()
-	e := edgeEnv(t, func(o *graph.Options) { o.MaxInFlight = 1 })
+	e := edgeEnv(t, func(o *envConfig) { o.MaxInFlight = 1 })
 	lock, err := e.store.DB.BeginTx(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)

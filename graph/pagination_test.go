@@ -56,7 +56,7 @@ func (e *env) page(t *testing.T, s listSpec, vars map[string]any) connJSON[refJS
 		List connJSON[refJSON]
 		Node *struct{ List connJSON[refJSON] }
 	}
-	e.mustQuery(s.query(), vars, &data)
+	e.mustQuery(t, s.query(), vars, &data)
 	if data.Node != nil {
 		return data.Node.List
 	}

@@ -37,7 +37,7 @@ func TestPlansUseIndexes(t *testing.T) {
 		t.Run("viewer="+viewer, func(t *testing.T) {
 			v := e
 			if viewer != "" {
-				v = e.as(e.user(viewer))
+				v = e.as(t, e.user(t, viewer))
 			}
 			explainQueries(t, v, "EXPLAIN", "SET enable_seqscan = off", noSeqScan)
 		})
@@ -58,7 +58,7 @@ func TestScalePlans(t *testing.T) {
 		t.Run("viewer="+viewer, func(t *testing.T) {
 			e := base
 			if viewer != "" {
-				e = base.as(base.user(viewer))
+				e = base.as(t, base.user(t, viewer))
 			}
 			scalePlans(t, e)
 		})
@@ -94,8 +94,8 @@ func explainQueries(t *testing.T, e *env, explain, setup string, check func(t *t
 			Edges []struct{ Node struct{ Number string } }
 		}
 	}
-	staff := e.as(e.user("staff@shopgraph.dev"))
-	staff.mustQuery(`{ products(first: 5, orderBy: {field: PRICE}) { pageInfo { endCursor } edges { node { slug } } }
+	staff := e.as(t, e.user(t, "staff@shopgraph.dev"))
+	staff.mustQuery(t, `{ products(first: 5, orderBy: {field: PRICE}) { pageInfo { endCursor } edges { node { slug } } }
 		categories { slug } orders(first: 1) { edges { node { number } } } }`, nil, &first)
 
 	queries := map[string]string{
@@ -121,7 +121,7 @@ func explainQueries(t *testing.T, e *env, explain, setup string, check func(t *t
 			e.counter.Reset()
 			// Fields a viewer may not see fail or are null; whatever
 			// statements the rest sent are explained.
-			e.query(q, nil)
+			e.query(t, q, nil)
 			stmts := e.counter.Statements()
 			if len(stmts) == 0 {
 				t.Skip("no statements for this viewer")

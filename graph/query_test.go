@@ -3,12 +3,10 @@ package graph_test
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"math"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +17,6 @@ import (
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/user"
-	"github.com/shopgraph/shopgraph/graph/relay"
 )
 
 // The tests in this file check every query and field of the schema against
@@ -288,17 +285,6 @@ func orderID(o *ent.Order) int       { return o.ID }
 func userID(u *ent.User) int         { return u.ID }
 func categoryID(c *ent.Category) int { return c.ID }
 
-// gid is the global ID of row id of a GraphQL type.
-func gid(typ string, id int) string { return relay.ToGlobalID(typ, id) }
-
-func gids[T any](typ string, rows []T, id func(T) int) []string {
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = gid(typ, id(r))
-	}
-	return out
-}
-
 // minPrice is a product's "from" price: its cheapest variant's.
 func minPrice(p *ent.Product) int64 {
 	if len(p.Edges.Variants) == 0 {
@@ -469,74 +455,6 @@ func sortLines(ls []lineJSON) {
 	slices.SortFunc(ls, func(a, b lineJSON) int { return strings.Compare(a.ID, b.ID) })
 }
 
-// same fails the test unless got and want are deeply equal.
-func checkSame[T any](t *testing.T, what string, got, want T) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		g, _ := json.Marshal(got)
-		w, _ := json.Marshal(want)
-		t.Errorf("%s:\ngot  %s,\nwant %s", what, g, w)
-	}
-}
-
-// readable turns global IDs into "Type:id" for failure messages.
-func readable(ids []string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		typ, n, err := relay.FromGlobalID("id", id)
-		if err != nil {
-			out[i] = id
-			continue
-		}
-		out[i] = typ + ":" + strconv.Itoa(n)
-	}
-	return out
-}
-
-// checkIDs fails the test unless got lists exactly the IDs of want, in order.
-func checkIDs(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	if !slices.Equal(got, want) {
-		t.Errorf("%s: got %d IDs %v, want %d IDs %v", what, len(got), readable(got), len(want), readable(want))
-	}
-}
-
-// decode unmarshals raw into v, failing the test on error.
-func decodeJSON(t *testing.T, raw json.RawMessage, v any) {
-	t.Helper()
-	if err := json.Unmarshal(raw, v); err != nil {
-		t.Fatalf("decode %s: %v", raw, err)
-	}
-}
-
-// fields returns the field names of an error's extensions.fields.
-func errorFields(e gqlError) []string {
-	list, _ := e.Extensions["fields"].([]any)
-	var out []string
-	for _, item := range list {
-		m, _ := item.(map[string]any)
-		name, _ := m["field"].(string)
-		out = append(out, name)
-	}
-	return out
-}
-
-// expectInvalid asserts q fails with one BAD_USER_INPUT error naming field
-// in extensions.fields (any field when field is empty).
-func (e *env) expectInvalid(t *testing.T, q string, vars map[string]any, field string) {
-	t.Helper()
-	res := e.query(q, vars)
-	if len(res.Errors) != 1 {
-		t.Fatalf("got %d errors, want 1 BAD_USER_INPUT: %+v (data %s)", len(res.Errors), res.Errors, res.Data)
-	}
-	if got := res.code(t); got != "BAD_USER_INPUT" {
-		t.Fatalf("got code %q, want BAD_USER_INPUT: %+v", got, res.Errors)
-	}
-	if field != "" && !slices.Contains(errorFields(res.Errors[0]), field) {
-		t.Errorf("got extensions.fields %v, want one named %q: %+v", errorFields(res.Errors[0]), field, res.Errors[0])
-	}
-}
-
 // nodeQuery fetches one node with a selection valid for its type.
 func nodeQuery(selection string) string {
 	return `query($id: ID!) { node(id: $id) { __typename ` + selection + ` } }`
@@ -579,7 +497,7 @@ func TestQueryNode(t *testing.T) {
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
 					var data struct{ Node json.RawMessage }
-					e.mustQuery(nodeQuery(`id `+tc.selection), map[string]any{"id": tc.id}, &data)
+					e.mustQuery(t, nodeQuery(`id `+tc.selection), map[string]any{"id": tc.id}, &data)
 					var head refJSON
 					decodeJSON(t, data.Node, &head)
 					if head.Typename != tc.name || head.ID != tc.id {
@@ -610,7 +528,7 @@ func TestQueryNode(t *testing.T) {
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
 					var data struct{ Node *refJSON }
-					e.mustQuery(nodeQuery("id"), map[string]any{"id": tc.id}, &data)
+					e.mustQuery(t, nodeQuery("id"), map[string]any{"id": tc.id}, &data)
 					if data.Node != nil {
 						t.Errorf("got %+v, want null", *data.Node)
 					}
@@ -658,13 +576,13 @@ func TestQueryNode(t *testing.T) {
 				want[5].ID, want[6].ID, want[7].ID, want[8].ID, gid("Review", 999999), want[10].ID,
 			}
 			var data struct{ Nodes []*refJSON }
-			e.mustQuery(nodesQuery, map[string]any{"ids": in}, &data)
+			e.mustQuery(t, nodesQuery, map[string]any{"ids": in}, &data)
 			checkSame(t, "nodes", data.Nodes, want)
 		})
 
 		t.Run("NodesEmptyList", func(t *testing.T) {
 			var data struct{ Nodes []*refJSON }
-			e.mustQuery(nodesQuery, map[string]any{"ids": []string{}}, &data)
+			e.mustQuery(t, nodesQuery, map[string]any{"ids": []string{}}, &data)
 			if data.Nodes == nil || len(data.Nodes) != 0 {
 				t.Errorf("got %v, want []", data.Nodes)
 			}
@@ -676,7 +594,7 @@ func TestQueryNode(t *testing.T) {
 				in[i] = gid("Product", f.products[i%len(f.products)].ID)
 			}
 			var data struct{ Nodes []*refJSON }
-			e.mustQuery(nodesQuery, map[string]any{"ids": in}, &data)
+			e.mustQuery(t, nodesQuery, map[string]any{"ids": in}, &data)
 			if len(data.Nodes) != 100 {
 				t.Fatalf("got %d nodes, want 100", len(data.Nodes))
 			}
@@ -708,25 +626,19 @@ func TestQueryNode(t *testing.T) {
 			anon := *e
 			anon.token = ""
 			var data struct{ Viewer *userJSON }
-			anon.mustQuery(`{ viewer { `+userFields+` } }`, nil, &data)
+			anon.mustQuery(t, `{ viewer { `+userFields+` } }`, nil, &data)
 			if data.Viewer != nil {
 				t.Errorf("got %+v, want null", *data.Viewer)
 			}
 		})
 		t.Run("ViewerIsTheSignedInUser", func(t *testing.T) {
 			var data struct{ Viewer *struct{ Email string } }
-			e.mustQuery(`{ viewer { email } }`, nil, &data)
+			e.mustQuery(t, `{ viewer { email } }`, nil, &data)
 			if data.Viewer == nil || data.Viewer.Email != "staff@shopgraph.dev" {
 				t.Errorf("got %+v, want staff@shopgraph.dev", data.Viewer)
 			}
 		})
 	})
-}
-
-// relayRaw encodes raw text the way global IDs are encoded, to build
-// well-encoded but malformed IDs.
-func relayRaw(s string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
 const productsQuery = `query($filter: ProductFilter, $orderBy: ProductOrder) {
@@ -737,7 +649,7 @@ const productsQuery = `query($filter: ProductFilter, $orderBy: ProductOrder) {
 func listProducts(t *testing.T, e *env, vars map[string]any) connJSON[refJSON] {
 	t.Helper()
 	var data struct{ Products connJSON[refJSON] }
-	e.mustQuery(productsQuery, vars, &data)
+	e.mustQuery(t, productsQuery, vars, &data)
 	return data.Products
 }
 
@@ -934,7 +846,7 @@ func TestQueryProducts(t *testing.T) {
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
 					var data struct{ Product *productJSON }
-					e.mustQuery(productQuery, tc.vars, &data)
+					e.mustQuery(t, productQuery, tc.vars, &data)
 					if data.Product != nil {
 						data.Product.AverageRating = roundRating(data.Product.AverageRating)
 					}
@@ -1054,7 +966,7 @@ func TestQueryProductFields(t *testing.T) {
 					Reviews connJSON[reviewJSON]
 				}]
 			}
-			e.mustQuery(`{ products(first: 100) { totalCount edges { node {
+			e.mustQuery(t, `{ products(first: 100) { totalCount edges { node {
 				`+productFields+`
 				reviews(first: 100) { totalCount edges { node { `+reviewFields+` } } }
 			} } } }`, nil, &data)
@@ -1108,7 +1020,7 @@ func TestQueryProductFields(t *testing.T) {
 							Reviews connJSON[refJSON]
 						}]
 					}
-					e.mustQuery(`query($orderBy: ReviewOrder) { products(first: 100) { edges { node {
+					e.mustQuery(t, `query($orderBy: ReviewOrder) { products(first: 100) { edges { node {
 						id reviews(first: 100, orderBy: $orderBy) `+idConnection+`
 					} } } }`, map[string]any{"orderBy": tc.orderBy}, &data)
 					for _, n := range data.Products.nodes() {
@@ -1136,7 +1048,7 @@ func TestQueryProductFields(t *testing.T) {
 					Product struct{ ID, Slug string }
 				}
 			}
-			e.mustQuery(nodeQuery(`... on Review { author { `+userFields+` } product { id slug } }`),
+			e.mustQuery(t, nodeQuery(`... on Review { author { `+userFields+` } product { id slug } }`),
 				map[string]any{"id": gid("Review", r.ID)}, &data)
 			var author *ent.User
 			for _, u := range f.users {
@@ -1157,7 +1069,7 @@ func TestQueryProductFields(t *testing.T) {
 					Product productJSON
 				}
 			}
-			e.mustQuery(nodeQuery(`... on Variant { product { `+productFields+` } }`),
+			e.mustQuery(t, nodeQuery(`... on Variant { product { `+productFields+` } }`),
 				map[string]any{"id": gid("Variant", v.ID)}, &data)
 			data.Node.Product.AverageRating = roundRating(data.Node.Product.AverageRating)
 			checkSame(t, "product", data.Node.Product, f.wantProduct(p))
@@ -1178,7 +1090,7 @@ func TestQueryCategories(t *testing.T) {
 				want = append(want, f.wantCategory(c))
 			}
 			var data struct{ Categories []categoryJSON }
-			e.mustQuery(`{ categories { `+categoryFields+` } }`, nil, &data)
+			e.mustQuery(t, `{ categories { `+categoryFields+` } }`, nil, &data)
 			checkSame(t, "categories", data.Categories, want)
 		})
 
@@ -1189,7 +1101,7 @@ func TestQueryCategories(t *testing.T) {
 					Products connJSON[refJSON]
 				}
 			}
-			e.mustQuery(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Category {
+			e.mustQuery(t, `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Category {
 				`+categoryFields+` products(first: 100) `+idConnection+`
 			} } }`, map[string]any{"ids": gids("Category", f.categories, categoryID)}, &data)
 			if len(data.Nodes) != len(f.categories) {
@@ -1229,7 +1141,7 @@ func TestQueryCategories(t *testing.T) {
 			for _, c := range chain {
 				t.Run(c.Slug, func(t *testing.T) {
 					var data categoryResult
-					e.mustQuery(categoryQuery, map[string]any{"slug": c.Slug}, &data)
+					e.mustQuery(t, categoryQuery, map[string]any{"slug": c.Slug}, &data)
 					if data.Category == nil {
 						t.Fatalf("got null, want category %s", c.Slug)
 					}
@@ -1294,7 +1206,7 @@ func TestQueryCategories(t *testing.T) {
 						t.Fatalf("test data: filter matches nothing in %s", root.Slug)
 					}
 					var data categoryResult
-					e.mustQuery(categoryQuery, map[string]any{"slug": root.Slug, "filter": tc.filter, "orderBy": tc.orderBy}, &data)
+					e.mustQuery(t, categoryQuery, map[string]any{"slug": root.Slug, "filter": tc.filter, "orderBy": tc.orderBy}, &data)
 					checkWholeList(t, data.Category.Products, gids("Product", want, productID))
 				})
 			}
@@ -1306,7 +1218,7 @@ func TestQueryCategories(t *testing.T) {
 
 		t.Run("UnknownSlugIsNull", func(t *testing.T) {
 			var data categoryResult
-			e.mustQuery(categoryQuery, map[string]any{"slug": "no-such-category"}, &data)
+			e.mustQuery(t, categoryQuery, map[string]any{"slug": "no-such-category"}, &data)
 			if data.Category != nil {
 				t.Errorf("got %+v, want null", *data.Category)
 			}
@@ -1355,7 +1267,7 @@ func TestQueryOrders(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				var data struct{ Orders connJSON[orderJSON] }
-				e.mustQuery(ordersQuery, map[string]any{"filter": tc.filter, "orderBy": tc.orderBy}, &data)
+				e.mustQuery(t, ordersQuery, map[string]any{"filter": tc.filter, "orderBy": tc.orderBy}, &data)
 				want := []orderJSON{}
 				for _, o := range sortedBy(keepOnly(f.orders, tc.keep), byCreated, orderID, tc.desc) {
 					want = append(want, f.wantOrder(o))
@@ -1385,7 +1297,7 @@ func TestQueryOrders(t *testing.T) {
 		t.Run("TotalIsSumOfSubtotals", func(t *testing.T) {
 			// Independent of wantOrder: add up what the API itself reports.
 			var data struct{ Orders connJSON[orderJSON] }
-			e.mustQuery(ordersQuery, nil, &data)
+			e.mustQuery(t, ordersQuery, nil, &data)
 			for _, o := range data.Orders.nodes() {
 				var sum int64
 				for _, l := range o.Lines {
@@ -1419,7 +1331,7 @@ func TestQueryOrders(t *testing.T) {
 							}
 						}
 					}
-					e.mustQuery(orderQuery, map[string]any{"number": o.Number}, &data)
+					e.mustQuery(t, orderQuery, map[string]any{"number": o.Number}, &data)
 					if data.Order == nil {
 						t.Fatalf("got null, want order %s", o.Number)
 					}
@@ -1446,7 +1358,7 @@ func TestQueryOrders(t *testing.T) {
 
 		t.Run("UnknownNumberIsNull", func(t *testing.T) {
 			var data struct{ Order *orderJSON }
-			e.mustQuery(orderQuery, map[string]any{"number": "SG-999999"}, &data)
+			e.mustQuery(t, orderQuery, map[string]any{"number": "SG-999999"}, &data)
 			if data.Order != nil {
 				t.Errorf("got %+v, want null", *data.Order)
 			}
@@ -1510,7 +1422,7 @@ func TestQueryUsers(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				var data struct{ Users connJSON[userJSON] }
-				e.mustQuery(usersQuery, map[string]any{"filter": tc.filter, "orderBy": tc.orderBy}, &data)
+				e.mustQuery(t, usersQuery, map[string]any{"filter": tc.filter, "orderBy": tc.orderBy}, &data)
 				want := []userJSON{}
 				for _, u := range sortedBy(keepOnly(f.users, tc.keep), tc.key, userID, tc.desc) {
 					want = append(want, f.wantUser(u))
@@ -1557,7 +1469,7 @@ func TestQueryUsers(t *testing.T) {
 							Orders, Reviews connJSON[refJSON]
 						}]
 					}
-					e.mustQuery(`query($o: OrderOrder, $r: ReviewOrder) { users(first: 100) { edges { node {
+					e.mustQuery(t, `query($o: OrderOrder, $r: ReviewOrder) { users(first: 100) { edges { node {
 						id email
 						orders(first: 100, orderBy: $o) `+idConnection+`
 						reviews(first: 100, orderBy: $r) `+idConnection+`
@@ -1581,7 +1493,7 @@ func TestQueryUsers(t *testing.T) {
 			var data struct {
 				Node struct{ Orders connJSON[orderJSON] }
 			}
-			e.mustQuery(nodeQuery(`... on User { orders { totalCount edges { node { `+orderFields+` } } } }`),
+			e.mustQuery(t, nodeQuery(`... on User { orders { totalCount edges { node { `+orderFields+` } } } }`),
 				map[string]any{"id": gid("User", casey.ID)}, &data)
 			want := []orderJSON{}
 			// casey.Edges.Orders lack their lines; f.orders has them.

@@ -65,14 +65,14 @@ func TestTokenRejected(t *testing.T) {
 		e := demoEnv(t, dialect)
 		ctx := context.Background()
 		db := e.store.Client
-		casey := e.user("customer@shopgraph.dev")
-		admin := e.user("admin@shopgraph.dev")
+		casey := e.user(t, "customer@shopgraph.dev")
+		admin := e.user(t, "admin@shopgraph.dev")
 		valid := tokenClaims(casey.ID)
 		hs256 := func(claims jwt.MapClaims) string { return signToken(t, jwt.SigningMethodHS256, testKey, claims) }
 
 		t.Run("CraftedTokenIsAccepted", func(t *testing.T) {
 			// The rows below differ from this token in one thing only.
-			res := e.withT(t).sendRaw("Bearer "+hs256(valid), `{ viewer { email } }`, nil)
+			res := e.sendRaw(t, "Bearer "+hs256(valid), `{ viewer { email } }`, nil)
 			if res.status != http.StatusOK || len(res.errors) > 0 {
 				t.Fatalf("got HTTP %d %s, want 200 without errors", res.status, res.body)
 			}
@@ -140,11 +140,11 @@ func TestTokenRejected(t *testing.T) {
 					}
 					messages[res.errors[0].Message] = true
 				}
-				check(e.withT(t).sendRaw(tc.authorization, `{ viewer { id } products(first: 1) { totalCount } }`, nil))
+				check(e.sendRaw(t, tc.authorization, `{ viewer { id } products(first: 1) { totalCount } }`, nil))
 
 				// Served as anonymous, a sign-up would go through.
 				email := "rejected-" + strconv.Itoa(i) + "@example.com"
-				check(e.withT(t).sendRaw(tc.authorization, `mutation($email: String!) {
+				check(e.sendRaw(t, tc.authorization, `mutation($email: String!) {
 					signUp(input: {email: $email, password: "long-enough", name: "Rejected"}) { token }
 				}`, map[string]any{"email": email}))
 				if n := db.User.Query().Where(user.Email(email)).CountX(ctx); n != 0 {
