@@ -278,8 +278,8 @@ func TestSignIn(t *testing.T) {
 				if got := viewerOf(t, e, data.SignIn.Token); got != want {
 					t.Errorf("got viewer %+v with the token, want %+v", got, want)
 				}
-				if !data.SignIn.ExpiresAt.After(time.Now()) {
-					t.Errorf("got expiresAt %s, want in the future", data.SignIn.ExpiresAt)
+				if want := e.clock.Now().Add(time.Hour); !data.SignIn.ExpiresAt.Equal(want) {
+					t.Errorf("got expiresAt %s, want %s (an hour from the server's now)", data.SignIn.ExpiresAt, want)
 				}
 			})
 		}

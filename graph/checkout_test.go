@@ -3,6 +3,7 @@ package graph_test
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/stockmovement"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/relay"
+	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
 
 // The checkout guarantees under concurrency, over real HTTP: however many
@@ -49,6 +51,7 @@ type apiCall struct {
 
 // callResult is the answer to one apiCall; err is a transport failure.
 type callResult struct {
+	id  string // the request's X-Request-Id
 	res response
 	err error
 }
@@ -63,6 +66,10 @@ func runBurst(t *testing.T, e *env, calls []apiCall) []callResult {
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: time.Minute}
 	results := make([]callResult, len(calls))
+	burst := crand.Text()[:8] // request ids unique to this burst
+	for i := range results {
+		results[i].id = fmt.Sprintf("burst-%s-%d", burst, i)
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range burstWorkers {
@@ -70,7 +77,7 @@ func runBurst(t *testing.T, e *env, calls []apiCall) []callResult {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i].res, results[i].err = post(client, e.url, calls[i])
+				results[i].res, results[i].err = post(client, e.url, results[i].id, calls[i])
 			}
 		}()
 	}
@@ -83,7 +90,7 @@ func runBurst(t *testing.T, e *env, calls []apiCall) []callResult {
 }
 
 // post sends one GraphQL request and decodes the response envelope.
-func post(client *http.Client, url string, c apiCall) (response, error) {
+func post(client *http.Client, url, requestID string, c apiCall) (response, error) {
 	body, err := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
 	if err != nil {
 		return response{}, err
@@ -94,6 +101,7 @@ func post(client *http.Client, url string, c apiCall) (response, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set(reqlog.Header, requestID)
 	res, err := client.Do(req)
 	if err != nil {
 		return response{}, err
@@ -159,13 +167,17 @@ func refusal(r callResult, want map[string]int) error {
 }
 
 // reportUnexpected fails t listing the unexpected answers and the server's
-// internal errors.
-func reportUnexpected(t *testing.T, e *env, unexpected []string) {
+// internal errors, once the burst's requests have all been logged.
+func reportUnexpected(t *testing.T, e *env, results []callResult, unexpected []string) {
 	t.Helper()
 	if len(unexpected) == 0 {
 		return
 	}
-	time.Sleep(100 * time.Millisecond) // let the server finish logging the last requests
+	ids := make([]string, len(results))
+	for i, r := range results {
+		ids[i] = r.id
+	}
+	e.waitForAccessLines(t, ids...) // each request logs its access line last
 	var internal []string
 	for _, line := range strings.Split(e.logs.String(), "\n") {
 		if strings.Contains(line, `"internal error"`) || strings.Contains(line, "panic") {
@@ -312,7 +324,7 @@ func TestCheckoutNeverOversells(t *testing.T) {
 						unexpected = append(unexpected, fmt.Sprintf("call %d: %v", i, err))
 					}
 				}
-				reportUnexpected(t, e, unexpected)
+				reportUnexpected(t, e, results, unexpected)
 				if sold != stock {
 					t.Errorf("got %d units sold in %d orders, want exactly %d", sold, placed, stock)
 				}
@@ -436,7 +448,7 @@ func TestCheckoutCancelAndPlaceInterleave(t *testing.T) {
 				}
 			}
 		}
-		reportUnexpected(t, e, unexpected)
+		reportUnexpected(t, e, results, unexpected)
 		if placed == 0 || placed == late {
 			t.Logf("%d of %d orders placed: the burst did not compete for stock", placed, late)
 		}
@@ -494,7 +506,7 @@ func TestCheckoutConcurrentCancelsReturnStockOnce(t *testing.T) {
 				unexpected = append(unexpected, fmt.Sprintf("order %s: got %q, want one OK and one CONFLICT", readable(ids[i : i+1])[0], codes))
 			}
 		}
-		reportUnexpected(t, e, unexpected)
+		reportUnexpected(t, e, results, unexpected)
 		for i, v := range vs {
 			if got := db.Variant.GetX(ctx, v.ID).Stock; got != initial {
 				t.Errorf("variant %d: got stock %d, want %d: each order's stock returned exactly once", i, got, initial)

@@ -599,10 +599,9 @@ var edgeClient = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transp
 
 // edgeReply is a fully read response.
 type edgeReply struct {
-	status  int
-	header  http.Header
-	body    []byte
-	elapsed time.Duration
+	status int
+	header http.Header
+	body   []byte
 }
 
 type edgeCost struct {
@@ -657,7 +656,6 @@ func (r edgeReply) hasData(t *testing.T) bool {
 
 func edgeSend(t *testing.T, req *http.Request) edgeReply {
 	t.Helper()
-	start := time.Now()
 	res, err := edgeClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
@@ -667,7 +665,7 @@ func edgeSend(t *testing.T, req *http.Request) edgeReply {
 	if err != nil {
 		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
 	}
-	return edgeReply{status: res.StatusCode, header: res.Header, body: body, elapsed: time.Since(start)}
+	return edgeReply{status: res.StatusCode, header: res.Header, body: body}
 }
 
 // edgeRequest builds a request to e's endpoint, signed in if e is.

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/category"
@@ -176,11 +175,12 @@ func expectFailures(t *testing.T, e *env, cases []failure) {
 			res := e.as(t, c.as).query(t, c.query, c.vars)
 			checkRefused(t, res, c.code, c.field)
 			if len(res.Errors) == 1 && res.Errors[0].Extensions["code"] == "INTERNAL" && c.code != "INTERNAL" {
-				id, _ := res.Errors[0].Extensions["requestId"].(string)
-				time.Sleep(50 * time.Millisecond) // the server logs the request after answering it
-				for _, line := range strings.Split(e.logs.String(), "\n") {
-					if id != "" && strings.Contains(line, id) && strings.Contains(line, "internal error") {
-						t.Logf("server log: %s", line)
+				if id, _ := res.Errors[0].Extensions["requestId"].(string); id != "" {
+					e.waitForAccessLines(t, id) // the server logs the request after answering it
+					for _, line := range e.logs.Lines(id) {
+						if strings.Contains(line, "internal error") {
+							t.Logf("server log: %s", line)
+						}
 					}
 				}
 			}

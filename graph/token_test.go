@@ -17,10 +17,9 @@ import (
 	"github.com/shopgraph/shopgraph/ent/user"
 )
 
-// tokenClaims are the claims the server issues for user id, valid for an
-// hour from now; rows of the token tests change one thing each.
-func tokenClaims(id int) jwt.MapClaims {
-	now := time.Now()
+// tokenClaims are the claims the server issues at now for user id, valid
+// for an hour; rows of the token tests change one thing each.
+func tokenClaims(now time.Time, id int) jwt.MapClaims {
 	return jwt.MapClaims{
 		"iss": "shopgraph",
 		"sub": strconv.Itoa(id),
@@ -67,7 +66,8 @@ func TestTokenRejected(t *testing.T) {
 		db := e.store.Client
 		casey := e.user(t, "customer@shopgraph.dev")
 		admin := e.user(t, "admin@shopgraph.dev")
-		valid := tokenClaims(casey.ID)
+		now := e.clock.Now() // the server's time: it stands still in this test
+		valid := tokenClaims(now, casey.ID)
 		hs256 := func(claims jwt.MapClaims) string { return signToken(t, jwt.SigningMethodHS256, testKey, claims) }
 
 		t.Run("CraftedTokenIsAccepted", func(t *testing.T) {
@@ -91,7 +91,7 @@ func TestTokenRejected(t *testing.T) {
 
 		// A genuine token whose payload is swapped for another user's.
 		parts := strings.Split(hs256(valid), ".")
-		forged := strings.Split(hs256(tokenClaims(admin.ID)), ".")
+		forged := strings.Split(hs256(tokenClaims(now, admin.ID)), ".")
 		tampered := parts[0] + "." + forged[1] + "." + parts[2]
 
 		tests := []struct {
@@ -99,11 +99,11 @@ func TestTokenRejected(t *testing.T) {
 			authorization string
 		}{
 			{"Expired", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) {
-				c["iat"], c["nbf"], c["exp"] = time.Now().Add(-2*time.Hour).Unix(), time.Now().Add(-2*time.Hour).Unix(), time.Now().Add(-time.Minute).Unix()
+				c["iat"], c["nbf"], c["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-2*time.Hour).Unix(), now.Add(-time.Minute).Unix()
 			}))},
 			{"NoExpiry", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { delete(c, "exp") }))},
-			{"NotYetValid", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(time.Hour).Unix() }))},
-			{"IssuedInTheFuture", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["iat"] = time.Now().Add(time.Hour).Unix() }))},
+			{"NotYetValid", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() }))},
+			{"IssuedInTheFuture", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() }))},
 			{"OtherIssuer", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["iss"] = "someone-else" }))},
 			{"NoIssuer", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { delete(c, "iss") }))},
 			{"SubjectNotAnID", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["sub"] = casey.Email }))},
@@ -154,6 +154,50 @@ func TestTokenRejected(t *testing.T) {
 		}
 		if len(messages) != 1 {
 			t.Errorf("got messages %v, want one for every rejected token", messages)
+		}
+	})
+}
+
+// TestTokenExpires: a token the server issued works until its expiry on the
+// server's clock and is refused from then on, without anyone waiting an
+// hour: the test moves the clock.
+func TestTokenExpires(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		u := e.store.Client.User.Create().SetEmail("expiring@example.com").SetName("Expiring").SaveX(context.Background())
+		token, exp, err := e.tokens.Issue(u)
+		if err != nil {
+			t.Fatalf("issue: got error %v, want a token", err)
+		}
+		if want := e.clock.Now().Add(time.Hour); !exp.Equal(want) {
+			t.Errorf("expiry: got %s, want %s (issued now, valid for the hour)", exp, want)
+		}
+		const q = `{ viewer { email } }`
+		for _, tc := range []struct {
+			name   string
+			at     time.Duration // after issue
+			status int
+		}{
+			{"ValidAtIssue", 0, http.StatusOK},
+			{"ValidASecondBeforeExpiry", time.Hour - time.Second, http.StatusOK},
+			{"RefusedASecondAfterExpiry", time.Hour + time.Second, http.StatusUnauthorized},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				e.clock.Advance(exp.Add(-time.Hour + tc.at).Sub(e.clock.Now()))
+				res := e.sendRaw(t, "Bearer "+token, q, nil)
+				if res.status != tc.status {
+					t.Fatalf("got HTTP %d %s, want %d", res.status, res.body, tc.status)
+				}
+				if tc.status == http.StatusUnauthorized {
+					if len(res.errors) != 1 || gqlErrorCode(res.errors[0]) != "UNAUTHENTICATED" {
+						t.Errorf("got errors %+v, want one UNAUTHENTICATED", res.errors)
+					}
+					return
+				}
+				if got := walkJSON(res.data, []string{"viewer", "email"})[0]; got != u.Email {
+					t.Errorf("got viewer %v, want %s", got, u.Email)
+				}
+			})
 		}
 	})
 }
