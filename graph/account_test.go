@@ -43,7 +43,7 @@ func countUsers(t *testing.T, e *env) int {
 	t.Helper()
 	n, err := e.store.Client.User.Query().Count(context.Background())
 	if err != nil {
-		t.Fatalf("count users: %v", err)
+		t.Fatalf("count users: got error %v, want nil", err)
 	}
 	return n
 }
@@ -53,7 +53,7 @@ func roleSnapshot(t *testing.T, e *env) map[int]user.Role {
 	t.Helper()
 	users, err := e.store.Client.User.Query().All(context.Background())
 	if err != nil {
-		t.Fatalf("load users: %v", err)
+		t.Fatalf("load users: got error %v, want nil", err)
 	}
 	out := make(map[int]user.Role, len(users))
 	for _, u := range users {
@@ -101,7 +101,7 @@ func getMutation(t *testing.T, e *env, authorization, q string) (int, string) {
 		res, err = http.DefaultClient.Do(req)
 	}
 	if err != nil {
-		t.Fatalf("GET /graphql: %v", err)
+		t.Fatalf("GET /graphql: got error %v, want nil", err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
@@ -140,7 +140,7 @@ func TestSignUp(t *testing.T) {
 			}
 			stored, err := db.User.Query().Where(user.Email("new.shopper@example.com")).Only(ctx)
 			if err != nil {
-				t.Fatalf("got no user stored under the lower-case email: %v", err)
+				t.Fatalf("got no user stored under the lower-case email (%v), want one", err)
 			}
 			if gid("User", stored.ID) != p.User.ID || stored.Role != user.RoleCUSTOMER {
 				t.Errorf("got stored user %d %s, want %s CUSTOMER", stored.ID, stored.Role, readable([]string{p.User.ID}))
@@ -234,7 +234,7 @@ func TestSignUp(t *testing.T) {
 				t.Errorf("got HTTP %d %s, want an error status and errors", status, body)
 			}
 			if strings.Contains(body, `"token"`) {
-				t.Errorf("got a token over GET: %s", body)
+				t.Errorf("got a token over GET: %s, want none", body)
 			}
 			if after := countUsers(t, e); after != before {
 				t.Errorf("got %d users, want %d: nothing written", after, before)
@@ -251,7 +251,7 @@ func TestSignIn(t *testing.T) {
 			Where(user.RoleEQ(user.RoleCUSTOMER), user.EmailNEQ("customer@shopgraph.dev")).
 			Order(user.ByID()).First(ctx)
 		if err != nil {
-			t.Fatalf("find another demo customer: %v", err)
+			t.Fatalf("find another demo customer: got error %v, want nil", err)
 		}
 		signIn := func(email, password string) map[string]any {
 			return map[string]any{"input": map[string]any{"email": email, "password": password}}
@@ -372,7 +372,7 @@ func TestSetUserRole(t *testing.T) {
 			promotee, err := db.User.Query().
 				Where(user.RoleEQ(user.RoleCUSTOMER), user.IDNEQ(casey.ID)).Order(user.ByID()).First(ctx)
 			if err != nil {
-				t.Fatalf("find a customer: %v", err)
+				t.Fatalf("find a customer: got error %v, want nil", err)
 			}
 			// A token issued before the change: roles are read per request.
 			theirs := e.as(t, promotee)

@@ -109,7 +109,7 @@ func checkAuthz(t *testing.T, e *env, w who, tc authzCase) {
 	t.Helper()
 	want := tc.want[w]
 	if want == 0 {
-		t.Fatalf("table row %s has no outcome for %s", tc.name, w)
+		t.Fatalf("table row %s: got no outcome for %s, want one per viewer", tc.name, w)
 	}
 	res := e.sendAsViewer(t, withSentinel(tc.query), tc.vars)
 	if res.status != http.StatusOK {
@@ -120,7 +120,7 @@ func checkAuthz(t *testing.T, e *env, w who, tc authzCase) {
 	}
 	for _, err := range res.errors {
 		if c := gqlErrorCode(err); c != "UNAUTHENTICATED" && c != "FORBIDDEN" {
-			t.Errorf("got unexpected error %q (code %s) at %s", err.Message, c, gqlErrorPath(err))
+			t.Errorf("got error %q (code %s) at %s, want none there", err.Message, c, gqlErrorPath(err))
 		}
 	}
 	path := splitJSONPath(tc.path)
@@ -270,7 +270,7 @@ func loadAuthzData(t *testing.T, e *env) *authzData {
 		Where(user.RoleEQ(user.RoleCUSTOMER), user.IDNEQ(casey.ID), user.HasOrders(), user.HasReviews()).
 		Order(user.ByID()).First(ctx)
 	if err != nil {
-		t.Fatalf("find another customer with orders and reviews: %v", err)
+		t.Fatalf("find another customer with orders and reviews: got error %v, want nil", err)
 	}
 	other := d.users[otherCustomer]
 	withVariants := func(s product.Status) *ent.Product {
@@ -278,7 +278,7 @@ func loadAuthzData(t *testing.T, e *env) *authzData {
 		p, err := db.Product.Query().Where(product.StatusEQ(s), product.HasVariants()).
 			WithVariants().Order(product.ByID()).First(ctx)
 		if err != nil {
-			t.Fatalf("find a %s product with variants: %v", s, err)
+			t.Fatalf("find a %s product with variants: got error %v, want nil", s, err)
 		}
 		return p
 	}
@@ -289,21 +289,21 @@ func loadAuthzData(t *testing.T, e *env) *authzData {
 		r, err := db.Review.Query().Where(review.AuthorID(u.ID), review.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
 			Order(review.ByID()).First(ctx)
 		if err != nil {
-			t.Fatalf("find a review by %s: %v", u.Email, err)
+			t.Fatalf("find a review by %s: got error %v, want nil", u.Email, err)
 		}
 		return r
 	}
 	d.caseyReview, d.otherReview = authored(casey), authored(other)
 	d.active = db.Product.Query().Where(product.ID(d.caseyReview.ProductID)).WithVariants().OnlyX(ctx)
 	if len(d.active.Edges.Variants) == 0 {
-		t.Fatalf("test data: active product %s has no variants", d.active.Slug)
+		t.Fatalf("test data: got no variants of active product %s, want some", d.active.Slug)
 	}
 	d.activeVariant = d.active.Edges.Variants[0]
 	firstOrder := func(u *ent.User) (*ent.Order, *ent.OrderLine) {
 		t.Helper()
 		o, err := db.Order.Query().Where(order.CustomerID(u.ID), order.HasLines()).WithLines().Order(order.ByID()).First(ctx)
 		if err != nil {
-			t.Fatalf("find an order of %s: %v", u.Email, err)
+			t.Fatalf("find an order of %s: got error %v, want nil", u.Email, err)
 		}
 		return o, o.Edges.Lines[0]
 	}
@@ -597,7 +597,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			})
 		}
 		if d.hiddenProductCount == 0 || d.caseyReviews == d.caseyActiveReviews || d.categoryCount == d.categoryActive {
-			t.Fatalf("test data: the totals do not tell hidden rows apart (%d hidden products)", d.hiddenProductCount)
+			t.Fatalf("test data: got %d hidden products, want totals that tell hidden rows apart", d.hiddenProductCount)
 		}
 
 		t.Run("ViewerOrdersAreOwnOnly", func(t *testing.T) {
@@ -632,7 +632,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				})
 			}
 			if d.ordersOf[owner] < 2 || d.ordersOf[otherCustomer] < 1 {
-				t.Fatalf("test data: %d and %d orders are too few", d.ordersOf[owner], d.ordersOf[otherCustomer])
+				t.Fatalf("test data: got %d and %d orders, want more of each", d.ordersOf[owner], d.ordersOf[otherCustomer])
 			}
 		})
 
@@ -660,7 +660,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 						}
 					}
 					if bytes.Contains(res.body, []byte("argon2")) {
-						t.Errorf("LEAK: got a password hash in the response body")
+						t.Errorf("LEAK: got a password hash in the response body, want none")
 					}
 					var emails []any
 					for _, p := range emailPaths {

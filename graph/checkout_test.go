@@ -150,7 +150,7 @@ func refusal(r callResult, want map[string]int) error {
 	}
 	e := r.res.Errors[0]
 	if code, _ := e.Extensions["code"].(string); code != "OUT_OF_STOCK" {
-		return fmt.Errorf("got %s: %s", code, e.Message)
+		return fmt.Errorf("got %s: %s, want OUT_OF_STOCK", code, e.Message)
 	}
 	var shorts []shortVariant
 	raw, _ := json.Marshal(e.Extensions["variants"])
@@ -223,7 +223,7 @@ func checkNumbersUnique(t *testing.T, c *ent.Client) {
 	seen := map[string]bool{}
 	for _, o := range all {
 		if seen[o.Number] {
-			t.Errorf("got order number %s twice", o.Number)
+			t.Errorf("got order number %s twice, want each once", o.Number)
 		}
 		seen[o.Number] = true
 	}
@@ -313,7 +313,7 @@ func TestCheckoutNeverOversells(t *testing.T) {
 							unexpected = append(unexpected, fmt.Sprintf("call %d: got order %+v, want PENDING with %d units", i, o, tc.qty(i)))
 						}
 						if numbers[o.Number] {
-							t.Errorf("got order number %s twice", o.Number)
+							t.Errorf("got order number %s twice, want each once", o.Number)
 						}
 						numbers[o.Number] = true
 						sold += tc.qty(i)
@@ -333,7 +333,7 @@ func TestCheckoutNeverOversells(t *testing.T) {
 				}
 				// Nothing is cancelled here, so stock only ever goes down.
 				if err != nil {
-					t.Errorf("sample stock: %v", err)
+					t.Errorf("sample stock: got error %v, want nil", err)
 				}
 				for i, s := range samples {
 					if s < 0 || s > stock || (i > 0 && s > samples[i-1]) {
@@ -515,7 +515,7 @@ func TestCheckoutConcurrentCancelsReturnStockOnce(t *testing.T) {
 		for _, id := range ids {
 			n, err := relay.IDOf("id", "Order", id)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			if got := len(movementsOf(t, db, n)); got != 4 {
 				t.Errorf("order %d: got %d stock movements, want 4 (two lines taken, two returned)", n, got)

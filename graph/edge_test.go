@@ -178,7 +178,7 @@ func TestEdgeRefusalsAreRequestErrors(t *testing.T) {
 			}
 			var obj map[string]json.RawMessage
 			if err := json.Unmarshal(r.body, &obj); err != nil {
-				t.Fatalf("body: %v\n%.300s", err, r.body)
+				t.Fatalf("body: got error %v, want JSON\n%.300s", err, r.body)
 			}
 			if d, ok := obj["data"]; ok {
 				t.Errorf("data entry: got %s, want none for a request error", d)
@@ -271,7 +271,7 @@ func TestEdgeRefusesCrossSiteWrites(t *testing.T) {
 		t.Helper()
 		ok, err := e.store.Client.User.Query().Where(user.Email(email)).Exist(context.Background())
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 		return ok
 	}
@@ -742,11 +742,11 @@ func TestEdgeGzip(t *testing.T) {
 		}
 		zr, err := gzip.NewReader(bytes.NewReader(r.body))
 		if err != nil {
-			t.Fatalf("gzip body: %v", err)
+			t.Fatalf("gzip body: got error %v, want nil", err)
 		}
 		plain, err := io.ReadAll(zr)
 		if err != nil {
-			t.Fatalf("gunzip body: %v", err)
+			t.Fatalf("gunzip body: got error %v, want nil", err)
 		}
 		if len(plain) < 1024 || !json.Valid(plain) {
 			t.Fatalf("decompressed: got %d bytes, valid JSON %v, want over 1 KB of JSON", len(plain), json.Valid(plain))
@@ -920,16 +920,16 @@ func TestEdgeRequestDeadline(t *testing.T) {
 		e := edgeEnv(t, func(o *envConfig) { o.Timeout = 50 * time.Millisecond })
 		lock, err := e.store.DB.BeginTx(context.Background(), nil)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 		if _, err := lock.Exec("LOCK TABLE " + variant.Table + " IN ACCESS EXCLUSIVE MODE"); err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 		for range 12 {
 			checkTimedOut(t, edgePost(t, e, q))
 		}
 		if err := lock.Rollback(); err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 		stillServes(t, e)
 	})
@@ -954,10 +954,10 @@ func TestEdgeClientGoneLogsOneLine(t *testing.T) {
 	e := edgeEnv(t)
 	lock, err := e.store.DB.BeginTx(context.Background(), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	if _, err := lock.Exec("LOCK TABLE " + variant.Table + " IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	const q = `{ products(first: 20) { edges { node { title variants { sku price { amount } } } } } }`
 	var ids []string
@@ -991,7 +991,7 @@ func TestEdgeClientGoneLogsOneLine(t *testing.T) {
 		}
 	}
 	if err := lock.Rollback(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	// The server finishes each request on its own time; its access line
 	// comes last.
@@ -1017,10 +1017,10 @@ func TestEdgeInFlightLimit(t *testing.T) {
 	e := edgeEnv(t, func(o *envConfig) { o.MaxInFlight = 1 })
 	lock, err := e.store.DB.BeginTx(context.Background(), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	if _, err := lock.Exec("LOCK TABLE " + variant.Table + " IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	const q = `{ products(first: 3) { edges { node { title variants { sku } } } } }`
 	first := make(chan error, 1)
@@ -1047,10 +1047,10 @@ func TestEdgeInFlightLimit(t *testing.T) {
 		t.Fatalf("second request: got %d while the only slot was taken, want it to wait", res.StatusCode)
 	}
 	if err := lock.Rollback(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	if err := <-first; err != nil {
-		t.Fatalf("first request: %v", err)
+		t.Fatalf("first request: got error %v, want nil", err)
 	}
 	if got := len(e.counter.Tagged("in-flight-second")); got != 0 {
 		t.Errorf("second request: got %d statements, want none (it never got a slot)", got)

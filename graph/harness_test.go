@@ -378,12 +378,12 @@ func (e *env) doRaw(t testing.TB, req *http.Request) rawResponse {
 	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s /graphql: %v", req.Method, err)
+		t.Fatalf("%s /graphql: got error %v, want nil", req.Method, err)
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("read response: %v", err)
+		t.Fatalf("read response: got error %v, want nil", err)
 	}
 	out := rawResponse{status: res.StatusCode, body: raw}
 	var env struct {
@@ -391,13 +391,13 @@ func (e *env) doRaw(t testing.TB, req *http.Request) rawResponse {
 		Errors []gqlError      `json:"errors"`
 	}
 	if err := json.Unmarshal(raw, &env); err != nil {
-		t.Fatalf("decode response (status %d): %v\n%s", res.StatusCode, err, raw)
+		t.Fatalf("decode response (status %d): got error %v, want GraphQL JSON\n%s", res.StatusCode, err, raw)
 	}
 	out.errors = env.Errors
 	out.hasKey = env.Data != nil
 	if env.Data != nil {
 		if err := json.Unmarshal(env.Data, &out.data); err != nil {
-			t.Fatalf("decode data: %v\n%s", err, env.Data)
+			t.Fatalf("decode data: got error %v, want JSON\n%s", err, env.Data)
 		}
 	}
 	return out
@@ -519,7 +519,7 @@ func checkIDs(t *testing.T, what string, got, want []string) {
 func decodeJSON(t *testing.T, raw json.RawMessage, v any) {
 	t.Helper()
 	if err := json.Unmarshal(raw, v); err != nil {
-		t.Fatalf("decode %s: %v", raw, err)
+		t.Fatalf("decode %s: got error %v, want nil", raw, err)
 	}
 }
 
@@ -573,7 +573,7 @@ func edgeEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	e := newEnv(t, dialect.Postgres, append([]envOption{productionEdge}, opts...)...)
 	if _, err := seed.Demo(context.Background(), e.store); err != nil {
-		t.Fatalf("seed demo data: %v", err)
+		t.Fatalf("seed demo data: got error %v, want nil", err)
 	}
 	return e
 }
@@ -631,7 +631,7 @@ func (r edgeReply) gql(t *testing.T) edgeGQL {
 	t.Helper()
 	var g edgeGQL
 	if err := json.Unmarshal(r.body, &g); err != nil {
-		t.Fatalf("got status %d and a body that is not GraphQL JSON (%v):\n%.500s", r.status, err, r.body)
+		t.Fatalf("got status %d and a body that is not GraphQL JSON (%v), want GraphQL JSON:\n%.500s", r.status, err, r.body)
 	}
 	return g
 }
@@ -658,12 +658,12 @@ func edgeSend(t *testing.T, req *http.Request) edgeReply {
 	t.Helper()
 	res, err := edgeClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+		t.Fatalf("%s %s: got error %v, want nil", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
+		t.Fatalf("%s %s: read body: got error %v, want nil", req.Method, req.URL.Path, err)
 	}
 	return edgeReply{status: res.StatusCode, header: res.Header, body: body}
 }
@@ -673,7 +673,7 @@ func edgeRequest(t *testing.T, e *env, method, target, contentType string, body 
 	t.Helper()
 	req, err := http.NewRequest(method, target, body)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -689,7 +689,7 @@ func edgePostJSON(t *testing.T, e *env, payload any, header http.Header) edgeRep
 	t.Helper()
 	body, err := json.Marshal(payload)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	req := edgeRequest(t, e, http.MethodPost, e.url, "application/json", bytes.NewReader(body))
 	for k, v := range header {
@@ -737,14 +737,14 @@ func edgeRedis(t *testing.T) *redis.Client {
 	}
 	opt, err := redis.ParseURL(u)
 	if err != nil {
-		t.Fatalf("parse TEST_REDIS_URL %q: %v", u, err)
+		t.Fatalf("parse TEST_REDIS_URL %q: got error %v, want nil", u, err)
 	}
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): %v", u, err)
+		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): got error %v, want nil", u, err)
 	}
 	return rdb
 }
@@ -780,7 +780,7 @@ func catalog(t testing.TB, client *ent.Client, roots, perRoot int) {
 		client.User.Create().SetEmail("a3@example.com").SetName("Author Three"),
 	).Save(ctx)
 	if err != nil {
-		t.Fatalf("create authors: %v", err)
+		t.Fatalf("create authors: got error %v, want nil", err)
 	}
 	var products []*ent.ProductCreate
 	for r := 0; r < roots; r++ {
@@ -827,7 +827,7 @@ func catalog(t testing.TB, client *ent.Client, roots, perRoot int) {
 		return client.Review.CreateBulk(b...).Save(ctx)
 	})
 	if err := store.RefreshProductKeys(ctx, client); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 }
 
@@ -838,7 +838,7 @@ func orders(t testing.TB, client *ent.Client, customers, perCustomer int) {
 	ctx := context.Background()
 	variants := client.Variant.Query().Limit(50).AllX(ctx)
 	if len(variants) < 2 {
-		t.Fatal("orders needs a catalog")
+		t.Fatalf("orders: got %d variants, want a catalog of at least 2", len(variants))
 	}
 	var users []*ent.UserCreate
 	for c := 0; c < customers; c++ {
@@ -873,7 +873,7 @@ func bulk[B any, T any](t testing.TB, ctx context.Context, builders []B, save fu
 	for start := 0; start < len(builders); start += 1000 {
 		rows, err := save(builders[start:min(start+1000, len(builders))])
 		if err != nil {
-			t.Fatalf("bulk insert: %v", err)
+			t.Fatalf("bulk insert: got error %v, want nil", err)
 		}
 		out = append(out, rows...)
 	}
@@ -956,7 +956,7 @@ func newShop(t testing.TB, c *ent.Client) *shop {
 	ctx := context.Background()
 	hash, err := auth.HashPassword(alicePassword)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	mkUser := func(email, name string, role user.Role) *ent.User {
 		return c.User.Create().SetEmail(email).SetName(name).SetRole(role).SetPasswordHash(hash).SaveX(ctx)
@@ -1012,7 +1012,7 @@ func newShop(t testing.TB, c *ent.Client) *shop {
 	s.bob1 = mkOrder(s.bob, order.StatusPENDING, lineIn{s.teeS, 2})
 	s.aliceMugReview = c.Review.Create().SetProductID(s.mug.ID).SetAuthorID(s.alice.ID).SetRating(5).SetTitle("Great mug").SaveX(ctx)
 	if err := store.RefreshProductKeys(ctx, c); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	return s
 }
@@ -1038,7 +1038,7 @@ func orderIDOf(t testing.TB, o orderJSON) int {
 	t.Helper()
 	id, err := relay.IDOf("id", "Order", o.ID)
 	if err != nil {
-		t.Fatalf("order ID %q: %v", o.ID, err)
+		t.Fatalf("order ID %q: got error %v, want nil", o.ID, err)
 	}
 	return id
 }
@@ -1048,7 +1048,7 @@ func movementsOf(t testing.TB, c *ent.Client, orderID int) []*ent.StockMovement 
 	t.Helper()
 	ms, err := c.StockMovement.Query().Where(stockmovement.OrderID(orderID)).Order(ent.Asc(stockmovement.FieldID)).All(context.Background())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	return ms
 }

@@ -85,7 +85,7 @@ type tableSum struct {
 func tableOf[T any](t testing.TB, table string, rows []T, err error, line func(T) string) tableSum {
 	t.Helper()
 	if err != nil {
-		t.Fatalf("snapshot %s: %v", table, err)
+		t.Fatalf("snapshot %s: got error %v, want nil", table, err)
 	}
 	h := sha256.New()
 	for _, r := range rows {
@@ -185,7 +185,7 @@ func expectFailures(t *testing.T, e *env, cases []failure) {
 				}
 			}
 			if diff := before.changed(snapshotDB(t, e.store.Client)); len(diff) > 0 {
-				t.Errorf("the refused call changed %v, want no change", diff)
+				t.Errorf("got %v changed by the refused call, want no change", diff)
 			}
 		})
 	}
@@ -224,7 +224,7 @@ func stockOf(t testing.TB, c *ent.Client, v *ent.Variant) int {
 	t.Helper()
 	got, err := c.Variant.Get(context.Background(), v.ID)
 	if err != nil {
-		t.Fatalf("read variant %d: %v", v.ID, err)
+		t.Fatalf("read variant %d: got error %v, want nil", v.ID, err)
 	}
 	return got.Stock
 }
@@ -270,7 +270,7 @@ func TestMutationCatalog(t *testing.T) {
 			got := out.CreateProduct.Product
 			row, err := db.Product.Query().Where(product.Slug("rain-hat")).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created product: %v", err)
+				t.Fatalf("read created product: got error %v, want nil", err)
 			}
 			checkSame(t, "payload", got, productOut{
 				ID: gid("Product", row.ID), Slug: "rain-hat", Title: "Rain hat", Description: "Keeps you dry.",
@@ -332,7 +332,7 @@ func TestMutationCatalog(t *testing.T) {
 			}), &out)
 			row, err := db.Variant.Query().Where(variant.Sku("LAMP-1")).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created variant: %v", err)
+				t.Fatalf("read created variant: got error %v, want nil", err)
 			}
 			checkSame(t, "payload", out.CreateVariant.Variant, variantJSON{
 				ID: gid("Variant", row.ID), SKU: "LAMP-1", Title: "Brass", Price: usd(2500), Cost: usd(1200),
@@ -343,7 +343,7 @@ func TestMutationCatalog(t *testing.T) {
 			}
 			moves, err := db.StockMovement.Query().Where(stockmovement.VariantID(row.ID)).All(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			if len(moves) != 1 || moves[0].Delta != 7 {
 				t.Errorf("got %d stock movements %+v, want one of +7 (the initial stock)", len(moves), moves)
@@ -397,7 +397,7 @@ func TestMutationCatalog(t *testing.T) {
 			}
 			moves, err := db.StockMovement.Query().Where(stockmovement.VariantID(v.ID)).Order(ent.Asc(stockmovement.FieldID)).All(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			var got []string
 			for _, m := range moves {
@@ -420,7 +420,7 @@ func TestMutationCatalog(t *testing.T) {
 			staff.mustQuery(t, createCategoryDoc, inputVars(map[string]any{"name": "Kitchen", "slug": "kitchen"}), &root)
 			rootRow, err := db.Category.Query().Where(category.Slug("kitchen")).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created category: %v", err)
+				t.Fatalf("read created category: got error %v, want nil", err)
 			}
 			checkSame(t, "root payload", root.CreateCategory.Category, categoryJSON{
 				ID: gid("Category", rootRow.ID), Name: "Kitchen", Slug: "kitchen", Children: []refJSON{}, Ancestors: []refJSON{},
@@ -428,7 +428,7 @@ func TestMutationCatalog(t *testing.T) {
 			staff.mustQuery(t, createCategoryDoc, inputVars(map[string]any{"name": "Pans", "slug": "pans", "parentId": gid("Category", rootRow.ID)}), &child)
 			childRow, err := db.Category.Query().Where(category.Slug("pans")).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created category: %v", err)
+				t.Fatalf("read created category: got error %v, want nil", err)
 			}
 			parent := refJSON{ID: gid("Category", rootRow.ID)}
 			checkSame(t, "child payload", child.CreateCategory.Category, categoryJSON{
@@ -616,7 +616,7 @@ func TestMutationOrders(t *testing.T) {
 			count := func() int {
 				n, err := db.StockMovement.Query().Count(ctx)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("got error %v, want nil", err)
 				}
 				return n
 			}
@@ -659,7 +659,7 @@ func TestPlaceOrderOutOfStock(t *testing.T) {
 		slices.SortFunc(want, func(a, b short) int { return strings.Compare(a.VariantID, b.VariantID) })
 		checkSame(t, "extensions.variants", got, want)
 		if diff := before.changed(snapshotDB(t, e.store.Client)); len(diff) > 0 {
-			t.Errorf("the refused order changed %v, want no change", diff)
+			t.Errorf("got %v changed by the refused order, want no change", diff)
 		}
 		// Exactly what is left can still be bought.
 		e.placeOrder(t, s.alice, lineIn{s.mugV, 3}, lineIn{s.capV, 4})
@@ -685,7 +685,7 @@ func TestMutationReviews(t *testing.T) {
 			}), &out)
 			row, err := db.Review.Query().Where(review.ProductID(s.tee.ID), review.AuthorID(s.alice.ID)).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created review: %v", err)
+				t.Fatalf("read created review: got error %v, want nil", err)
 			}
 			aliceTee = row.ID
 			four := 4.0
@@ -731,7 +731,7 @@ func TestMutationReviews(t *testing.T) {
 			checkSame(t, "payload", out.DeleteReview.DeletedReviewID, gid("Review", aliceTee))
 			checkSame(t, "product", out.DeleteReview.Product, ratedProductOut{ID: gid("Product", s.tee.ID), AverageRating: &one, ReviewCount: 1})
 			if n, _ := db.Review.Query().Where(review.ID(aliceTee)).Count(ctx); n != 0 {
-				t.Errorf("got the deleted review still in the database")
+				t.Errorf("got the deleted review still in the database, want it gone")
 			}
 			// Staff delete anyone's.
 			e.as(t, s.staff).mustQuery(t, deleteReviewDoc, idInput("Review", bobTee), &out)
@@ -786,7 +786,7 @@ func TestMutationAccount(t *testing.T) {
 			var in struct{ SignIn struct{ Token string } }
 			anon.mustQuery(t, signInDoc, inputVars(map[string]any{"email": "alice@example.com", "password": newPassword}), &in)
 			if in.SignIn.Token == "" {
-				t.Errorf("got no token signing in with the new password")
+				t.Errorf("got no token signing in with the new password, want one")
 			}
 			anon.expectCode(t, signInDoc, inputVars(map[string]any{"email": "alice@example.com", "password": alicePassword}), "UNAUTHENTICATED")
 		})
@@ -1001,7 +1001,7 @@ func TestPlaceOrderStatementsDoNotGrowWithLines(t *testing.T) {
 			// The order just placed is the newest; find it to cancel it.
 			o, err := e.store.Client.Order.Query().Where(order.CustomerID(s.alice.ID)).Order(ent.Desc(order.FieldID)).First(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			cancelled[i] = measure(cancelOrderDoc, idInput("Order", o.ID))
 		}

@@ -21,14 +21,14 @@ func TestPlansUseIndexes(t *testing.T) {
 	e := newEnv(t, dialect.Postgres)
 	ctx := context.Background()
 	if _, err := seed.Scale(ctx, e.store, 2000, nil); err != nil {
-		t.Fatalf("seed: %v", err)
+		t.Fatalf("seed: got error %v, want nil", err)
 	}
 	if _, err := e.store.DB.ExecContext(ctx, "ANALYZE"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	noSeqScan := func(t *testing.T, stmt, plan string) {
 		if strings.Contains(plan, "Seq Scan") {
-			t.Errorf("sequential scan in the plan of\n%s\n%s", stmt, plan)
+			t.Errorf("got a sequential scan, want none, in the plan of\n%s\n%s", stmt, plan)
 		}
 	}
 	// Staff see every row; shoppers' queries carry the row-level rules
@@ -74,7 +74,7 @@ func scalePlans(t *testing.T, e *env) {
 		}
 		if strings.Contains(plan, "Seq Scan on products") || strings.Contains(plan, "Seq Scan on variants") ||
 			strings.Contains(plan, "Seq Scan on reviews") || strings.Contains(plan, "Seq Scan on orders") {
-			t.Errorf("sequential scan of a large table in the plan of\n%s\n%s", stmt, plan)
+			t.Errorf("got a sequential scan of a large table, want none, in the plan of\n%s\n%s", stmt, plan)
 		}
 	})
 }
@@ -128,18 +128,18 @@ func explainQueries(t *testing.T, e *env, explain, setup string, check func(t *t
 			}
 			conn, err := e.store.DB.Conn(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			defer conn.Close()
 			if setup != "" {
 				if _, err := conn.ExecContext(ctx, setup); err != nil {
-					t.Fatal(err)
+					t.Fatalf("got error %v, want nil", err)
 				}
 			}
 			for _, s := range stmts {
 				rows, err := conn.QueryContext(ctx, explain+" "+s.Query, s.Args...)
 				if err != nil {
-					t.Fatalf("explain %s: %v", s.Query, err)
+					t.Fatalf("explain %s: got error %v, want nil", s.Query, err)
 				}
 				var plan []string
 				for rows.Next() {

@@ -168,16 +168,16 @@ func loadDemo(t *testing.T, e *env) *demoData {
 	}
 	var err error
 	if f.products, err = c.Product.Query().WithVariants().WithReviews().Order(product.ByID()).All(ctx); err != nil {
-		t.Fatalf("load products: %v", err)
+		t.Fatalf("load products: got error %v, want nil", err)
 	}
 	if f.categories, err = c.Category.Query().Order(category.ByID()).All(ctx); err != nil {
-		t.Fatalf("load categories: %v", err)
+		t.Fatalf("load categories: got error %v, want nil", err)
 	}
 	if f.users, err = c.User.Query().WithOrders().WithReviews().Order(user.ByID()).All(ctx); err != nil {
-		t.Fatalf("load users: %v", err)
+		t.Fatalf("load users: got error %v, want nil", err)
 	}
 	if f.orders, err = c.Order.Query().WithLines().Order(order.ByID()).All(ctx); err != nil {
-		t.Fatalf("load orders: %v", err)
+		t.Fatalf("load orders: got error %v, want nil", err)
 	}
 	for _, p := range f.products {
 		f.productByID[p.ID] = p
@@ -199,7 +199,7 @@ func loadDemo(t *testing.T, e *env) *demoData {
 		f.userByEmail[u.Email] = u
 	}
 	if len(f.products) == 0 || len(f.orders) == 0 || len(f.reviews) == 0 {
-		t.Fatalf("demo data is missing: %d products, %d orders, %d reviews", len(f.products), len(f.orders), len(f.reviews))
+		t.Fatalf("demo data: got %d products, %d orders, %d reviews, want some of each", len(f.products), len(f.orders), len(f.reviews))
 	}
 	return f
 }
@@ -209,7 +209,7 @@ func (f *demoData) user(t *testing.T, email string) *ent.User {
 	t.Helper()
 	u, ok := f.userByEmail[email]
 	if !ok {
-		t.Fatalf("no user %s in the demo data", email)
+		t.Fatalf("demo data: got no user %s, want one", email)
 	}
 	return u
 }
@@ -691,7 +691,7 @@ func TestQueryProducts(t *testing.T) {
 		deep := f.deepest()
 		chain := append(f.ancestors(deep), deep) // root .. leaf
 		if len(chain) < 3 {
-			t.Fatalf("demo data has no three-level category: %d levels", len(chain))
+			t.Fatalf("demo data: got a category chain of %d levels, want 3", len(chain))
 		}
 		var prices []int64
 		for _, p := range f.products {
@@ -762,10 +762,10 @@ func TestQueryProducts(t *testing.T) {
 				t.Run(tc.name, func(t *testing.T) {
 					want := newestProducts(keepOnly(f.products, tc.keep))
 					if (len(want) == 0) != tc.empty {
-						t.Fatalf("test data: filter keeps %d of %d products", len(want), len(f.products))
+						t.Fatalf("test data: got the filter keeping %d of %d products, want some but not all", len(want), len(f.products))
 					}
 					if len(want) == len(f.products) && tc.input != nil && tc.name != "PriceMinZero" {
-						t.Fatalf("test data: filter keeps every product")
+						t.Fatalf("test data: got the filter keeping every product, want some left out")
 					}
 					c := listProducts(t, e, map[string]any{"filter": tc.input})
 					checkWholeList(t, c, gids("Product", want, productID))
@@ -886,7 +886,7 @@ func TestQuerySearch(t *testing.T) {
 		c := e.store.Client
 		cat, err := c.Category.Create().SetName("Things").SetSlug("things").Save(ctx)
 		if err != nil {
-			t.Fatalf("create category: %v", err)
+			t.Fatalf("create category: got error %v, want nil", err)
 		}
 		for _, p := range []struct{ slug, title, description string }{
 			{"lantern", "Brass Lantern", "Lights up a tent."},
@@ -897,12 +897,12 @@ func TestQuerySearch(t *testing.T) {
 			_, err := c.Product.Create().SetSlug(p.slug).SetTitle(p.title).SetDescription(p.description).
 				SetCategoryID(cat.ID).SetStatus(product.StatusACTIVE).Save(ctx)
 			if err != nil {
-				t.Fatalf("create product %s: %v", p.slug, err)
+				t.Fatalf("create product %s: got error %v, want nil", p.slug, err)
 			}
 		}
 		products, err := c.Product.Query().All(ctx) // as stored: times at the database's precision
 		if err != nil {
-			t.Fatalf("load products: %v", err)
+			t.Fatalf("load products: got error %v, want nil", err)
 		}
 		tests := []struct {
 			name string
@@ -929,7 +929,7 @@ func TestQuerySearch(t *testing.T) {
 					slugs = append(slugs, p.Slug)
 				}
 				if !slices.Equal(sortedStrings(slugs), sortedStrings(tc.want)) {
-					t.Fatalf("test table: term %q matches %v, table says %v", tc.term, slugs, tc.want)
+					t.Fatalf("test table: got term %q matching %v, want %v as the table says", tc.term, slugs, tc.want)
 				}
 				c := listProducts(t, e, map[string]any{"filter": map[string]any{"search": tc.term}})
 				checkWholeList(t, c, gids("Product", newestProducts(want), productID))
@@ -956,7 +956,7 @@ func TestQueryProductFields(t *testing.T) {
 		f := loadDemo(t, e)
 		withoutReviews := keepOnly(f.products, func(p *ent.Product) bool { return len(p.Edges.Reviews) == 0 })
 		if len(withoutReviews) == 0 || len(withoutReviews) == len(f.products) {
-			t.Fatalf("test data: %d of %d products lack reviews, want some but not all", len(withoutReviews), len(f.products))
+			t.Fatalf("test data: got %d of %d products without reviews, want some but not all", len(withoutReviews), len(f.products))
 		}
 
 		t.Run("EveryProduct", func(t *testing.T) {
@@ -982,7 +982,7 @@ func TestQueryProductFields(t *testing.T) {
 					}
 				}
 				if p == nil {
-					t.Fatalf("got unknown product %s", got.ID)
+					t.Fatalf("got unknown product %s, want a demo product", got.ID)
 				}
 				got.AverageRating = roundRating(got.AverageRating)
 				checkSame(t, "product "+p.Slug, got.productJSON, f.wantProduct(p))
@@ -1031,7 +1031,7 @@ func TestQueryProductFields(t *testing.T) {
 							}
 						}
 						if p == nil {
-							t.Fatalf("got unknown product %s", n.ID)
+							t.Fatalf("got unknown product %s, want a demo product", n.ID)
 						}
 						want := gids("Review", sortedBy(p.Edges.Reviews, tc.key, reviewID, tc.desc), reviewID)
 						checkWholeList(t, n.Reviews, want)
@@ -1112,7 +1112,7 @@ func TestQueryCategories(t *testing.T) {
 				checkSame(t, "category "+c.Slug, got.categoryJSON, f.wantCategory(c))
 				want := gids("Product", newestProducts(f.productsIn(c.ID)), productID)
 				if len(want) == 0 {
-					t.Errorf("test data: category %s has no products", c.Slug)
+					t.Errorf("test data: got no products in category %s, want some", c.Slug)
 				}
 				checkWholeList(t, got.Products, want)
 			}
@@ -1203,7 +1203,7 @@ func TestQueryCategories(t *testing.T) {
 				t.Run(tc.name, func(t *testing.T) {
 					want := sortedBy(keepOnly(f.productsIn(root.ID), tc.keep), productKeys[tc.key], productID, tc.desc)
 					if len(want) == 0 {
-						t.Fatalf("test data: filter matches nothing in %s", root.Slug)
+						t.Fatalf("test data: got the filter matching nothing in %s, want some", root.Slug)
 					}
 					var data categoryResult
 					e.mustQuery(t, categoryQuery, map[string]any{"slug": root.Slug, "filter": tc.filter, "orderBy": tc.orderBy}, &data)
@@ -1345,7 +1345,7 @@ func TestQueryOrders(t *testing.T) {
 					for _, l := range data.Order.LineDetails {
 						line := keepOnly(o.Edges.Lines, func(cand *ent.OrderLine) bool { return gid("OrderLine", cand.ID) == l.ID })
 						if len(line) != 1 {
-							t.Fatalf("got unknown line %s", l.ID)
+							t.Fatalf("got unknown line %s, want a demo order line", l.ID)
 						}
 						v := f.variants[line[0].VariantID]
 						checkSame(t, "variant", l.Variant, f.wantVariant(v))
@@ -1505,7 +1505,7 @@ func TestQueryUsers(t *testing.T) {
 				sortLines(got[i].Lines)
 			}
 			if len(want) == 0 {
-				t.Fatalf("test data: %s has no orders", casey.Email)
+				t.Fatalf("test data: got no orders of %s, want some", casey.Email)
 			}
 			checkSame(t, "orders", got, want)
 			if data.Node.Orders.TotalCount != len(want) {

@@ -221,14 +221,14 @@ func TestStatementsUnderLoad(t *testing.T) {
 			close(stop)
 			wg.Wait()
 			if failed.Load() > 0 {
-				t.Errorf("%d of %d concurrent copies failed", failed.Load(), background.Load())
+				t.Errorf("got %d of %d concurrent copies failed, want none", failed.Load(), background.Load())
 			}
 		}()
 		for i := range 3 {
 			id := fmt.Sprintf("measured-%s-%d", dialect, i)
 			res, err := e.post(catalogQuery, nil, id)
 			if err != nil || len(res.Errors) > 0 {
-				t.Fatalf("measured request: %v %+v", err, res.Errors)
+				t.Fatalf("measured request: got error %v and errors %+v, want data", err, res.Errors)
 			}
 			stmts := e.counter.Tagged(id)
 			if got, want := len(stmts), len(catalogStatements); got != want {
@@ -266,7 +266,7 @@ func TestReadsOnlyWhatItShows(t *testing.T) {
 				e.mustQuery(t, tc.query, nil, nil)
 				for _, s := range e.counter.Statements() {
 					if strings.Contains(s.Query, tc.absent) {
-						t.Errorf("statement reads %s: %s", tc.absent, s.Query)
+						t.Errorf("got a statement reading %s, want none: %s", tc.absent, s.Query)
 					}
 				}
 			})

@@ -34,7 +34,7 @@ func signToken(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapCl
 	t.Helper()
 	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
 	if err != nil {
-		t.Fatalf("sign %s token: %v", method.Alg(), err)
+		t.Fatalf("sign %s token: got error %v, want nil", method.Alg(), err)
 	}
 	return s
 }
@@ -52,11 +52,11 @@ func claimsWith(claims jwt.MapClaims, set func(jwt.MapClaims)) jwt.MapClaims {
 func TestTokenRejected(t *testing.T) {
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	der, err := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	publicPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 
@@ -85,7 +85,7 @@ func TestTokenRejected(t *testing.T) {
 		gone := db.User.Create().SetEmail("gone@example.com").SetName("Gone").SaveX(ctx)
 		goneToken, _, err := e.tokens.Issue(gone)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 		db.User.DeleteOne(gone).ExecX(ctx)
 

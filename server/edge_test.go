@@ -27,7 +27,7 @@ func TestSlowHeadersCutOff(t *testing.T) {
 
 	conn, err := net.Dial("tcp", s.addr)
 	if err != nil {
-		t.Fatalf("dial %s: %v", s.addr, err)
+		t.Fatalf("dial %s: got error %v, want nil", s.addr, err)
 	}
 	defer conn.Close()
 	stop := make(chan struct{})

@@ -81,7 +81,7 @@ func startServer(t *testing.T, vars map[string]string) *server {
 		select {
 		case <-s.done:
 		case <-time.After(20 * time.Second):
-			t.Errorf("run still running 20s after cancel")
+			t.Errorf("got run still running 20s after cancel, want it returned")
 		}
 	})
 
@@ -124,7 +124,7 @@ func (s *server) wait(t *testing.T) {
 			t.Errorf("run after cancel: got error %v, want nil; output:\n%s", err, s.out)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatalf("run after cancel: still running after 5s, want it to return; output:\n%s", s.out)
+		t.Fatalf("run after cancel: got it still running after 5s, want it returned; output:\n%s", s.out)
 	}
 }
 
@@ -139,12 +139,12 @@ func (s *server) do(t *testing.T, req *http.Request) response {
 	t.Helper()
 	res, err := s.client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+		t.Fatalf("%s %s: got error %v, want nil", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
+		t.Fatalf("%s %s: read body: got error %v, want nil", req.Method, req.URL.Path, err)
 	}
 	return response{StatusCode: res.StatusCode, Header: res.Header, Body: string(body)}
 }
@@ -153,7 +153,7 @@ func (s *server) get(t *testing.T, path string, header http.Header) response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+s.addr+path, nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -166,11 +166,11 @@ func (s *server) post(t *testing.T, query string) response {
 	t.Helper()
 	body, err := json.Marshal(map[string]string{"query": query})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+s.addr+"/graphql", bytes.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	res := s.do(t, req)
@@ -192,13 +192,13 @@ func (s *server) query(t *testing.T, query string, data any) {
 		Errors []map[string]any `json:"errors"`
 	}
 	if err := json.Unmarshal([]byte(res.Body), &gql); err != nil {
-		t.Fatalf("POST /graphql %s: got invalid JSON %q: %v", query, res.Body, err)
+		t.Fatalf("POST /graphql %s: got invalid JSON %q (%v), want JSON", query, res.Body, err)
 	}
 	if len(gql.Errors) > 0 {
 		t.Fatalf("POST /graphql %s: got errors %s, want none", query, res.Body)
 	}
 	if err := json.Unmarshal(gql.Data, data); err != nil {
-		t.Fatalf("POST /graphql %s: decode data %s: %v", query, gql.Data, err)
+		t.Fatalf("POST /graphql %s: decode data %s: got error %v, want nil", query, gql.Data, err)
 	}
 }
 
@@ -208,7 +208,7 @@ func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("find a free port: %v", err)
+		t.Fatalf("find a free port: got error %v, want nil", err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
@@ -253,14 +253,14 @@ func testRedisURL(t *testing.T) string {
 	}
 	opt, err := redis.ParseURL(u)
 	if err != nil {
-		t.Fatalf("parse TEST_REDIS_URL %q: %v", u, err)
+		t.Fatalf("parse TEST_REDIS_URL %q: got error %v, want nil", u, err)
 	}
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): %v", u, err)
+		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): got error %v, want nil", u, err)
 	}
 	return u
 }
@@ -284,7 +284,7 @@ func decodeReply(t *testing.T, res response) graphQLReply {
 	t.Helper()
 	var g graphQLReply
 	if err := json.Unmarshal([]byte(res.Body), &g); err != nil {
-		t.Fatalf("got status %d and invalid JSON %q: %v", res.StatusCode, res.Body, err)
+		t.Fatalf("got status %d and invalid JSON %q (%v), want JSON", res.StatusCode, res.Body, err)
 	}
 	return g
 }
@@ -294,11 +294,11 @@ func postPayload(t *testing.T, s *server, payload any) graphQLReply {
 	t.Helper()
 	body, err := json.Marshal(payload)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+s.addr+"/graphql", bytes.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	return decodeReply(t, s.do(t, req))

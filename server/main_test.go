@@ -226,7 +226,7 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 	body := `{"query":"{ products(first: 2) { totalCount } }"}`
 	conn, err := net.Dial("tcp", s.addr)
 	if err != nil {
-		t.Fatalf("dial %s: %v", s.addr, err)
+		t.Fatalf("dial %s: got error %v, want nil", s.addr, err)
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
@@ -235,14 +235,14 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 	br := bufio.NewReader(conn)
 	cont, err := http.ReadResponse(br, nil)
 	if err != nil {
-		t.Fatalf("read interim response: %v", err)
+		t.Fatalf("read interim response: got error %v, want nil", err)
 	}
 	if cont.StatusCode != http.StatusContinue {
 		t.Fatalf("interim response: got status %d, want 100 (handler reading the body)", cont.StatusCode)
 	}
 	half := len(body) / 2
 	if _, err := io.WriteString(conn, body[:half]); err != nil {
-		t.Fatalf("write first half of the body: %v", err)
+		t.Fatalf("write first half of the body: got error %v, want nil", err)
 	}
 
 	s.cancel()
@@ -252,21 +252,21 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 	select {
 	case err := <-s.done:
 		s.done <- err // for the cleanup
-		t.Fatalf("run returned %v while a request was in flight, want it to wait for the request", err)
+		t.Fatalf("got run returning %v while a request was in flight, want it to wait for the request", err)
 	default:
 	}
 
 	if _, err := io.WriteString(conn, body[half:]); err != nil {
-		t.Fatalf("write rest of the body: %v", err)
+		t.Fatalf("write rest of the body: got error %v, want nil", err)
 	}
 	res, err := http.ReadResponse(br, nil)
 	if err != nil {
-		t.Fatalf("read response of the in-flight request: %v", err)
+		t.Fatalf("read response of the in-flight request: got error %v, want nil", err)
 	}
 	raw, err := io.ReadAll(res.Body)
 	res.Body.Close()
 	if err != nil {
-		t.Fatalf("read body of the in-flight request: %v", err)
+		t.Fatalf("read body of the in-flight request: got error %v, want nil", err)
 	}
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("in-flight request: got status %d %s, want 200", res.StatusCode, raw)
@@ -276,7 +276,7 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 		Errors []map[string]any `json:"errors"`
 	}
 	if err := json.Unmarshal(raw, &gql); err != nil {
-		t.Fatalf("in-flight response: got invalid JSON %q: %v", raw, err)
+		t.Fatalf("in-flight response: got invalid JSON %q (%v), want JSON", raw, err)
 	}
 	if len(gql.Errors) > 0 || gql.Data.Products.TotalCount <= 0 {
 		t.Errorf("in-flight response: got %s, want data with totalCount > 0", raw)
@@ -354,11 +354,11 @@ func TestSeedCommand(t *testing.T) {
 		}
 		cfg, err := loadConfig(env(vars))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 		st, err := store.Open(t.Context(), store.Config{SQLitePath: cfg.sqlitePath()})
 		if err != nil {
-			t.Fatalf("open the migrated database: %v", err)
+			t.Fatalf("open the migrated database: got error %v, want nil", err)
 		}
 		defer st.Close()
 		// Empty queries the products and users tables: it fails unless
@@ -400,7 +400,7 @@ func TestProductionHidesPlayground(t *testing.T) {
 			} `json:"errors"`
 		}
 		if err := json.Unmarshal([]byte(res.Body), &gql); err != nil {
-			t.Fatalf("introspection response: got invalid JSON %q: %v", res.Body, err)
+			t.Fatalf("introspection response: got invalid JSON %q (%v), want JSON", res.Body, err)
 		}
 		if len(gql.Errors) == 0 || gql.Data.Schema != nil {
 			t.Errorf("introspection in production: got %s, want an error and no schema", res.Body)
@@ -426,15 +426,15 @@ func TestReadyzFailsWhenDatabaseGone(t *testing.T) {
 
 	u, err := url.Parse(dbURL)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	admin, err := sql.Open("postgres", storetest.DefaultAdminURL)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	defer admin.Close()
 	if _, err := admin.Exec("DROP DATABASE " + strings.TrimPrefix(u.Path, "/") + " WITH (FORCE)"); err != nil {
-		t.Fatalf("drop the server's database: %v", err)
+		t.Fatalf("drop the server's database: got error %v, want nil", err)
 	}
 
 	t.Run("ReadyzUnavailable", func(t *testing.T) {

@@ -29,14 +29,14 @@ func testRedis(t *testing.T) *redis.Client {
 	}
 	opt, err := redis.ParseURL(url)
 	if err != nil {
-		t.Fatalf("parse TEST_REDIS_URL %q: %v", url, err)
+		t.Fatalf("parse TEST_REDIS_URL %q: got error %v, want nil", url, err)
 	}
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): %v", url, err)
+		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): got error %v, want nil", url, err)
 	}
 	return rdb
 }
@@ -158,7 +158,7 @@ func TestBucket(t *testing.T) {
 			t.Run("RefusalConsumesNothing", func(t *testing.T) {
 				l := b.new(t, slow, newClock())
 				if d := take(t, l, "client", 8); !d.Allowed {
-					t.Fatalf("take 8 of 10: got refused %+v", d)
+					t.Fatalf("take 8 of 10: got refused %+v, want allowed", d)
 				}
 				d := take(t, l, "client", 5)
 				if d.Allowed {
@@ -235,7 +235,7 @@ func TestBucket(t *testing.T) {
 						defer wg.Done()
 						d, err := l.Take(context.Background(), "client", 1)
 						if err != nil {
-							t.Errorf("Take: %v", err)
+							t.Errorf("Take: got error %v, want nil", err)
 							return
 						}
 						if d.Allowed {
@@ -271,7 +271,7 @@ func TestRedisInstancesShareBuckets(t *testing.T) {
 		}
 		d := take(t, l, "client", 1)
 		if !d.Allowed {
-			t.Fatalf("take %d (instance %s) of 10 with capacity 10: got refused %+v", i, name, d)
+			t.Fatalf("take %d (instance %s) of 10 with capacity 10: got refused %+v, want allowed", i, name, d)
 		}
 		if want := float64(10 - i); !near(d.Remaining, want, 0.05) {
 			t.Errorf("take %d (instance %s): got remaining %v, want %v (one bucket for both)", i, name, d.Remaining, want)
@@ -300,7 +300,7 @@ func TestRedisBucketExpires(t *testing.T) {
 	take(t, l, "client", 5) // drains in 1 s
 	ttl, err := rdb.PTTL(context.Background(), prefix+"client").Result()
 	if err != nil {
-		t.Fatalf("PTTL: %v", err)
+		t.Fatalf("PTTL: got error %v, want nil", err)
 	}
 	if ttl <= 0 || ttl > 2*time.Second+100*time.Millisecond {
 		t.Errorf("TTL of a bucket that drains in 1s: got %v, want in (0, 2s]", ttl)

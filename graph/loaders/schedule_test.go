@@ -50,7 +50,7 @@ func TestLoaderBatchesAndCaches(t *testing.T) {
 		t.Errorf("got %v, want %v", vals, want)
 	}
 	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	if len(rec.batches) != 1 || !slices.Equal(rec.batches[0], []int{1, 2, 3}) {
 		t.Errorf("got batches %v, want one batch of the unique, unprimed keys [1 2 3]", rec.batches)
@@ -63,7 +63,7 @@ func TestLoaderCapsBatches(t *testing.T) {
 	cfg.MaxBatch = 2
 	l := newLoader(context.Background(), solo(), cfg, rec.fetch)
 	if _, errs := l.LoadMany(context.Background(), []int{1, 2, 3, 4, 5})(); errors.Join(errs...) != nil {
-		t.Fatal(errors.Join(errs...))
+		t.Fatalf("got error %v, want nil", errors.Join(errs...))
 	}
 	if len(rec.batches) != 3 {
 		t.Errorf("got %d batches %v, want 3 of at most 2 keys", len(rec.batches), rec.batches)
@@ -136,7 +136,7 @@ func TestSchedulerWaitsForTheWholeOperation(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 	}
 	if len(rec.batches) != 1 || len(rec.batches[0]) != resolvers {
