@@ -304,44 +304,6 @@ func (e *env) expectCode(t testing.TB, q string, vars map[string]any, want strin
 	return res
 }
 
-// --- Waiting on the server ---
-
-// waitTimeout bounds every wait on the server: a safety net against a hung
-// test, never what a test asserts.
-const waitTimeout = 30 * time.Second
-
-// accessLine is in the line reqlog writes for request id once it has
-// answered it: the last line a request writes.
-func accessLine(id string) string { return `"msg":"request","request_id":"` + id + `"` }
-
-// waitForAccessLines waits until the server has logged the access line of
-// every request id: everything those requests log comes before it.
-func (e *env) waitForAccessLines(t testing.TB, ids ...string) {
-	t.Helper()
-	e.logs.WaitFor(t, waitTimeout, fmt.Sprintf("access lines of %d requests", len(ids)), func(logs string) bool {
-		for _, id := range ids {
-			if !strings.Contains(logs, accessLine(id)) {
-				return false
-			}
-		}
-		return true
-	})
-}
-
-// stallLog is what the handler logs when a batch ran because its operation
-// had made no progress for the stall window, not because it had gone quiet.
-const stallLog = "dataloader batch ran after a stall"
-
-// checkNoStall fails t if any batch of e's operations ran after a stall.
-// The handler logs a stall before it answers, so the requests a test has
-// had answered have logged theirs already.
-func checkNoStall(t testing.TB, e *env) {
-	t.Helper()
-	if lines := e.logs.Lines(stallLog); len(lines) > 0 {
-		t.Errorf("got %d batches run after a stall, want none (each when its operation went quiet):\n%s", len(lines), strings.Join(lines, "\n"))
-	}
-}
-
 // firstWord is a tiny helper for building search terms from real data.
 func firstWord(s string) string {
 	w, _, _ := strings.Cut(s, " ")
@@ -468,6 +430,44 @@ func gqlErrorCode(e gqlError) string {
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// --- Waiting on the server ---
+
+// waitTimeout bounds every wait on the server: a safety net against a hung
+// test, never what a test asserts.
+const waitTimeout = 30 * time.Second
+
+// accessLine is in the line reqlog writes for request id once it has
+// answered it: the last line a request writes.
+func accessLine(id string) string { return `"msg":"request","request_id":"` + id + `"` }
+
+// waitForAccessLines waits until the server has logged the access line of
+// every request id: everything those requests log comes before it.
+func (e *env) waitForAccessLines(t testing.TB, ids ...string) {
+	t.Helper()
+	e.logs.WaitFor(t, waitTimeout, fmt.Sprintf("access lines of %d requests", len(ids)), func(logs string) bool {
+		for _, id := range ids {
+			if !strings.Contains(logs, accessLine(id)) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// stallLog is what the handler logs when a batch ran because its operation
+// had made no progress for the stall window, not because it had gone quiet.
+const stallLog = "dataloader batch ran after a stall"
+
+// checkNoStall fails t if any batch of e's operations ran after a stall.
+// The handler logs a stall before it answers, so the requests a test has
+// had answered have logged theirs already.
+func checkNoStall(t testing.TB, e *env) {
+	t.Helper()
+	if lines := e.logs.Lines(stallLog); len(lines) > 0 {
+		t.Errorf("got %d batches run after a stall, want none (each when its operation went quiet):\n%s", len(lines), strings.Join(lines, "\n"))
+	}
 }
 
 // --- Assertions ---

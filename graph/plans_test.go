@@ -65,7 +65,10 @@ func TestScalePlans(t *testing.T) {
 	}
 }
 
+// scalePlans fails t on a sequential scan of a large table in the plan of
+// any statement the main queries send.
 func scalePlans(t *testing.T, e *env) {
+	t.Helper()
 	explainQueries(t, e, "EXPLAIN (ANALYZE, BUFFERS)", "", func(t *testing.T, stmt, plan string) {
 		// totalCount reads every matching row by definition; for a broad
 		// filter PostgreSQL rightly finds a parallel scan cheapest.
@@ -83,6 +86,7 @@ func scalePlans(t *testing.T, e *env) {
 // statement they sent, after setup on the same connection, and hands each
 // plan to check.
 func explainQueries(t *testing.T, e *env, explain, setup string, check func(t *testing.T, stmt, plan string)) {
+	t.Helper()
 	ctx := context.Background()
 	var first struct {
 		Products struct {

@@ -82,6 +82,7 @@ var ordersStatements = []string{
 
 // buildCatalog makes 10 or 1,000 products under 10 root categories.
 func buildCatalog(t *testing.T, e *env, small bool) {
+	t.Helper()
 	if small {
 		catalog(t, e.store.Client, 10, 1)
 	} else {
