@@ -38,19 +38,12 @@ type authPayloadJSON struct {
 	User      accountUserJSON
 }
 
-// withToken returns a copy of e that sends token.
-func (e *env) withToken(token string) *env {
-	c := *e
-	c.token = token
-	return &c
-}
-
 // countUsers counts every user, without row rules.
 func countUsers(t *testing.T, e *env) int {
 	t.Helper()
 	n, err := e.store.Client.User.Query().Count(context.Background())
 	if err != nil {
-		t.Fatalf("count users: %v", err)
+		t.Fatalf("count users: got error %v, want nil", err)
 	}
 	return n
 }
@@ -60,7 +53,7 @@ func roleSnapshot(t *testing.T, e *env) map[int]user.Role {
 	t.Helper()
 	users, err := e.store.Client.User.Query().All(context.Background())
 	if err != nil {
-		t.Fatalf("load users: %v", err)
+		t.Fatalf("load users: got error %v, want nil", err)
 	}
 	out := make(map[int]user.Role, len(users))
 	for _, u := range users {
@@ -82,7 +75,7 @@ func checkRolesUnchanged(t *testing.T, e *env, before map[int]user.Role) {
 // viewerOf returns who the API says token belongs to.
 func viewerOf(t *testing.T, e *env, token string) accountUserJSON {
 	t.Helper()
-	res := e.withT(t).withToken(token).query(`{ viewer { id name email role } }`, nil)
+	res := e.withToken(token).query(t, `{ viewer { id name email role } }`, nil)
 	if len(res.Errors) > 0 || res.Status != http.StatusOK {
 		t.Fatalf("got HTTP %d, errors %+v, want the token to work", res.Status, res.Errors)
 	}
@@ -108,7 +101,7 @@ func getMutation(t *testing.T, e *env, authorization, q string) (int, string) {
 		res, err = http.DefaultClient.Do(req)
 	}
 	if err != nil {
-		t.Fatalf("GET /graphql: %v", err)
+		t.Fatalf("GET /graphql: got error %v, want nil", err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
@@ -117,7 +110,7 @@ func getMutation(t *testing.T, e *env, authorization, q string) (int, string) {
 
 func TestSignUp(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		e := demoEnv(t, dialect).anonymousCopy()
+		e := demoEnv(t, dialect).anonymous()
 		ctx := context.Background()
 		db := e.store.Client
 		input := func(email, password, name string) map[string]any {
@@ -127,7 +120,7 @@ func TestSignUp(t *testing.T) {
 		t.Run("CreatesCustomerAndSignsIn", func(t *testing.T) {
 			before := countUsers(t, e)
 			var data struct{ SignUp authPayloadJSON }
-			e.withT(t).mustQuery(signUpMutation, input("New.Shopper@Example.COM", "correct horse battery", "New Shopper"), &data)
+			e.mustQuery(t, signUpMutation, input("New.Shopper@Example.COM", "correct horse battery", "New Shopper"), &data)
 			p := data.SignUp
 			if p.Token == "" {
 				t.Fatal("got an empty token, want one")
@@ -147,7 +140,7 @@ func TestSignUp(t *testing.T) {
 			}
 			stored, err := db.User.Query().Where(user.Email("new.shopper@example.com")).Only(ctx)
 			if err != nil {
-				t.Fatalf("got no user stored under the lower-case email: %v", err)
+				t.Fatalf("got no user stored under the lower-case email (%v), want one", err)
 			}
 			if gid("User", stored.ID) != p.User.ID || stored.Role != user.RoleCUSTOMER {
 				t.Errorf("got stored user %d %s, want %s CUSTOMER", stored.ID, stored.Role, readable([]string{p.User.ID}))
@@ -156,7 +149,7 @@ func TestSignUp(t *testing.T) {
 				t.Errorf("got password hash %q, want an argon2id hash", stored.PasswordHash)
 			}
 			var in struct{ SignIn authPayloadJSON }
-			e.withT(t).mustQuery(signInMutation, map[string]any{"input": map[string]any{"email": "NEW.shopper@example.com", "password": "correct horse battery"}}, &in)
+			e.mustQuery(t, signInMutation, map[string]any{"input": map[string]any{"email": "NEW.shopper@example.com", "password": "correct horse battery"}}, &in)
 			if in.SignIn.User.ID != p.User.ID {
 				t.Errorf("got sign-in as %s, want %s", in.SignIn.User.ID, p.User.ID)
 			}
@@ -165,7 +158,7 @@ func TestSignUp(t *testing.T) {
 		// The payload's user is the one who just proved who they are: their
 		// own email and role are theirs to see.
 		t.Run("PayloadShowsOwnEmailAndRole", func(t *testing.T) {
-			res := e.withT(t).query(`mutation($input: SignUpInput!) { signUp(input: $input) { user { email role } } }`,
+			res := e.query(t, `mutation($input: SignUpInput!) { signUp(input: $input) { user { email role } } }`,
 				input("Payload.Check@example.com", "long-enough", "Payload Check"))
 			if len(res.Errors) > 0 {
 				t.Errorf("got errors %+v, want none", res.Errors)
@@ -197,7 +190,7 @@ func TestSignUp(t *testing.T) {
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
 					before := countUsers(t, e)
-					res := e.withT(t).query(signUpMutation, input(tc.email, tc.password, tc.fullName))
+					res := e.query(t, signUpMutation, input(tc.email, tc.password, tc.fullName))
 					if got := res.code(t); got != "BAD_USER_INPUT" {
 						t.Fatalf("got code %q, want BAD_USER_INPUT: %+v", got, res.Errors)
 					}
@@ -218,15 +211,15 @@ func TestSignUp(t *testing.T) {
 		})
 
 		t.Run("DuplicateEmail", func(t *testing.T) {
-			casey := e.user("customer@shopgraph.dev")
+			casey := e.user(t, "customer@shopgraph.dev")
 			for _, email := range []string{"customer@shopgraph.dev", "CUSTOMER@SHOPGRAPH.DEV", "Customer@ShopGraph.dev"} {
 				t.Run(email, func(t *testing.T) {
 					before := countUsers(t, e)
-					e.withT(t).expectCode(signUpMutation, input(email, "long-enough", "Impostor"), "CONFLICT")
+					e.expectCode(t, signUpMutation, input(email, "long-enough", "Impostor"), "CONFLICT")
 					if after := countUsers(t, e); after != before {
 						t.Errorf("got %d users, want %d: nothing written", after, before)
 					}
-					now := e.withT(t).user("customer@shopgraph.dev")
+					now := e.user(t, "customer@shopgraph.dev")
 					if now.Name != casey.Name || now.PasswordHash != casey.PasswordHash || now.Role != casey.Role {
 						t.Errorf("got %s changed to %q %s, want it untouched", casey.Email, now.Name, now.Role)
 					}
@@ -241,7 +234,7 @@ func TestSignUp(t *testing.T) {
 				t.Errorf("got HTTP %d %s, want an error status and errors", status, body)
 			}
 			if strings.Contains(body, `"token"`) {
-				t.Errorf("got a token over GET: %s", body)
+				t.Errorf("got a token over GET: %s, want none", body)
 			}
 			if after := countUsers(t, e); after != before {
 				t.Errorf("got %d users, want %d: nothing written", after, before)
@@ -252,13 +245,13 @@ func TestSignUp(t *testing.T) {
 
 func TestSignIn(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		e := demoEnv(t, dialect).anonymousCopy()
+		e := demoEnv(t, dialect).anonymous()
 		ctx := context.Background()
 		another, err := e.store.Client.User.Query().
 			Where(user.RoleEQ(user.RoleCUSTOMER), user.EmailNEQ("customer@shopgraph.dev")).
 			Order(user.ByID()).First(ctx)
 		if err != nil {
-			t.Fatalf("find another demo customer: %v", err)
+			t.Fatalf("find another demo customer: got error %v, want nil", err)
 		}
 		signIn := func(email, password string) map[string]any {
 			return map[string]any{"input": map[string]any{"email": email, "password": password}}
@@ -268,16 +261,16 @@ func TestSignIn(t *testing.T) {
 			name, email string
 			user        *ent.User
 		}{
-			{name: "Admin", email: "admin@shopgraph.dev", user: e.user("admin@shopgraph.dev")},
-			{name: "Staff", email: "staff@shopgraph.dev", user: e.user("staff@shopgraph.dev")},
-			{name: "Customer", email: "customer@shopgraph.dev", user: e.user("customer@shopgraph.dev")},
+			{name: "Admin", email: "admin@shopgraph.dev", user: e.user(t, "admin@shopgraph.dev")},
+			{name: "Staff", email: "staff@shopgraph.dev", user: e.user(t, "staff@shopgraph.dev")},
+			{name: "Customer", email: "customer@shopgraph.dev", user: e.user(t, "customer@shopgraph.dev")},
 			{name: "AnotherCustomer", email: another.Email, user: another},
-			{name: "EmailInAnyCase", email: "Customer@ShopGraph.DEV", user: e.user("customer@shopgraph.dev")},
+			{name: "EmailInAnyCase", email: "Customer@ShopGraph.DEV", user: e.user(t, "customer@shopgraph.dev")},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				var data struct{ SignIn authPayloadJSON }
-				e.withT(t).mustQuery(signInMutation, signIn(tc.email, seed.DemoPassword), &data)
+				e.mustQuery(t, signInMutation, signIn(tc.email, seed.DemoPassword), &data)
 				want := accountUserJSON{ID: gid("User", tc.user.ID), Name: tc.user.Name, Email: tc.user.Email, Role: string(tc.user.Role)}
 				if got := data.SignIn.User; got.ID != want.ID || got.Name != want.Name {
 					t.Errorf("got user %+v, want %+v", got, want)
@@ -285,14 +278,14 @@ func TestSignIn(t *testing.T) {
 				if got := viewerOf(t, e, data.SignIn.Token); got != want {
 					t.Errorf("got viewer %+v with the token, want %+v", got, want)
 				}
-				if !data.SignIn.ExpiresAt.After(time.Now()) {
-					t.Errorf("got expiresAt %s, want in the future", data.SignIn.ExpiresAt)
+				if want := e.clock.Now().Add(time.Hour); !data.SignIn.ExpiresAt.Equal(want) {
+					t.Errorf("got expiresAt %s, want %s (an hour from the server's now)", data.SignIn.ExpiresAt, want)
 				}
 			})
 		}
 
 		t.Run("PayloadShowsOwnEmailAndRole", func(t *testing.T) {
-			res := e.withT(t).query(`mutation($input: SignInInput!) { signIn(input: $input) { user { email role } } }`,
+			res := e.query(t, `mutation($input: SignInInput!) { signIn(input: $input) { user { email role } } }`,
 				signIn("customer@shopgraph.dev", seed.DemoPassword))
 			if len(res.Errors) > 0 {
 				t.Errorf("got errors %+v, want none", res.Errors)
@@ -314,7 +307,7 @@ func TestSignIn(t *testing.T) {
 			messages := map[string][]string{}
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
-					res := e.withT(t).expectCode(signInMutation, signIn(tc.email, tc.password), "UNAUTHENTICATED")
+					res := e.expectCode(t, signInMutation, signIn(tc.email, tc.password), "UNAUTHENTICATED")
 					if strings.Contains(string(res.Data), "token") {
 						t.Errorf("got data %s, want no token", res.Data)
 					}
@@ -333,10 +326,10 @@ func TestSetUserRole(t *testing.T) {
 		e := demoEnv(t, dialect)
 		ctx := context.Background()
 		db := e.store.Client
-		admin := e.user("admin@shopgraph.dev")
-		staff := e.user("staff@shopgraph.dev")
-		casey := e.user("customer@shopgraph.dev")
-		asAdmin, asStaff, asCasey, anon := e.as(admin), e.as(staff), e.as(casey), e.anonymousCopy()
+		admin := e.user(t, "admin@shopgraph.dev")
+		staff := e.user(t, "staff@shopgraph.dev")
+		casey := e.user(t, "customer@shopgraph.dev")
+		asAdmin, asStaff, asCasey, anon := e.as(t, admin), e.as(t, staff), e.as(t, casey), e.anonymous()
 		roleOf := func(u *ent.User) user.Role { return db.User.GetX(ctx, u.ID).Role }
 		setRole := func(u *ent.User, role user.Role) map[string]any {
 			return map[string]any{"id": gid("User", u.ID), "role": string(role)}
@@ -345,7 +338,7 @@ func TestSetUserRole(t *testing.T) {
 		// the database.
 		mustSetRole := func(t *testing.T, viewer *env, u *ent.User, role user.Role) {
 			t.Helper()
-			res := viewer.withT(t).query(setUserRoleMutation, setRole(u, role))
+			res := viewer.query(t, setUserRoleMutation, setRole(u, role))
 			if len(res.Errors) > 0 {
 				t.Fatalf("set %s to %s: got errors %+v, want none", u.Email, role, res.Errors)
 			}
@@ -364,7 +357,7 @@ func TestSetUserRole(t *testing.T) {
 		refused := func(t *testing.T, viewer *env, u *ent.User, role user.Role, code string) response {
 			t.Helper()
 			before := roleSnapshot(t, e)
-			res := viewer.withT(t).query(setUserRoleMutation, setRole(u, role))
+			res := viewer.query(t, setUserRoleMutation, setRole(u, role))
 			if got := res.code(t); got != code {
 				t.Errorf("got code %q, want %q: %+v", got, code, res.Errors)
 			}
@@ -379,15 +372,15 @@ func TestSetUserRole(t *testing.T) {
 			promotee, err := db.User.Query().
 				Where(user.RoleEQ(user.RoleCUSTOMER), user.IDNEQ(casey.ID)).Order(user.ByID()).First(ctx)
 			if err != nil {
-				t.Fatalf("find a customer: %v", err)
+				t.Fatalf("find a customer: got error %v, want nil", err)
 			}
 			// A token issued before the change: roles are read per request.
-			theirs := e.as(promotee)
+			theirs := e.as(t, promotee)
 			const users = `{ users(first: 1) { totalCount } }`
-			theirs.withT(t).expectCode(users, nil, "FORBIDDEN")
+			theirs.expectCode(t, users, nil, "FORBIDDEN")
 			mustSetRole(t, asAdmin, promotee, user.RoleSTAFF)
 			var data struct{ Users struct{ TotalCount int } }
-			theirs.withT(t).mustQuery(users, nil, &data)
+			theirs.mustQuery(t, users, nil, &data)
 			if want := countUsers(t, e); data.Users.TotalCount != want {
 				t.Errorf("got totalCount %d, want %d", data.Users.TotalCount, want)
 			}
@@ -452,7 +445,7 @@ func TestSetUserRole(t *testing.T) {
 					target *ent.User
 				}{{asAdmin, staff}, {asStaff, admin}} {
 					wg.Go(func() {
-						results[i] = step.viewer.withT(t).query(setUserRoleMutation, setRole(step.target, user.RoleCUSTOMER))
+						results[i] = step.viewer.query(t, setUserRoleMutation, setRole(step.target, user.RoleCUSTOMER))
 					})
 				}
 				wg.Wait()
@@ -480,7 +473,7 @@ func TestSetUserRole(t *testing.T) {
 
 		t.Run("UnknownUser", func(t *testing.T) {
 			before := roleSnapshot(t, e)
-			asAdmin.withT(t).expectCode(setUserRoleMutation, map[string]any{"id": gid("User", 999999999), "role": "STAFF"}, "NOT_FOUND")
+			asAdmin.expectCode(t, setUserRoleMutation, map[string]any{"id": gid("User", 999999999), "role": "STAFF"}, "NOT_FOUND")
 			checkRolesUnchanged(t, e, before)
 		})
 
@@ -493,7 +486,7 @@ func TestSetUserRole(t *testing.T) {
 			} {
 				t.Run(name, func(t *testing.T) {
 					before := roleSnapshot(t, e)
-					asAdmin.withT(t).expectInvalid(t, setUserRoleMutation, map[string]any{"id": id, "role": "STAFF"}, "input.userId")
+					asAdmin.expectInvalid(t, setUserRoleMutation, map[string]any{"id": id, "role": "STAFF"}, "input.userId")
 					checkRolesUnchanged(t, e, before)
 				})
 			}

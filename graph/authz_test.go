@@ -3,12 +3,9 @@ package graph_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,137 +93,6 @@ type authzCase struct {
 	value func(w who) any
 }
 
-// rawResponse is a response as sent, and decoded generically.
-type rawResponse struct {
-	status int
-	body   []byte
-	data   any
-	hasKey bool // the body has a "data" member
-	errors []gqlError
-}
-
-// send POSTs a GraphQL request with the given Authorization header (none
-// when empty).
-func (e *env) sendRaw(authorization, q string, vars map[string]any) rawResponse {
-	e.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-	req, err := http.NewRequest(http.MethodPost, e.url, bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	return e.doRaw(req)
-}
-
-// do sends req and decodes the response generically.
-func (e *env) doRaw(req *http.Request) rawResponse {
-	e.t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s /graphql: %v", req.Method, err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatalf("read response: %v", err)
-	}
-	out := rawResponse{status: res.StatusCode, body: raw}
-	var env struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []gqlError      `json:"errors"`
-	}
-	if err := json.Unmarshal(raw, &env); err != nil {
-		e.t.Fatalf("decode response (status %d): %v\n%s", res.StatusCode, err, raw)
-	}
-	out.errors = env.Errors
-	out.hasKey = env.Data != nil
-	if env.Data != nil {
-		if err := json.Unmarshal(env.Data, &out.data); err != nil {
-			e.t.Fatalf("decode data: %v\n%s", err, env.Data)
-		}
-	}
-	return out
-}
-
-// sendAsViewer sends q with e's own token, if any.
-func (e *env) sendAsViewer(q string, vars map[string]any) rawResponse {
-	e.t.Helper()
-	if e.token == "" {
-		return e.sendRaw("", q, vars)
-	}
-	return e.sendRaw("Bearer "+e.token, q, vars)
-}
-
-// withT returns a copy of e that reports to t, for use in subtests.
-func (e *env) withT(t testing.TB) *env {
-	c := *e
-	c.t = t
-	return &c
-}
-
-// anonymousCopy returns a copy of e that sends no token.
-func (e *env) anonymousCopy() *env {
-	c := *e
-	c.token = ""
-	return &c
-}
-
-// walk returns the values at path in v; a "*" segment fans out over a
-// list. A missing or null step yields nil.
-func walkJSON(v any, path []string) []any {
-	if len(path) == 0 {
-		return []any{v}
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		return walkJSON(x[path[0]], path[1:])
-	case []any:
-		if path[0] == "*" {
-			var out []any
-			for _, el := range x {
-				out = append(out, walkJSON(el, path[1:])...)
-			}
-			return out
-		}
-		i, err := strconv.Atoi(path[0])
-		if err != nil || i < 0 || i >= len(x) {
-			return []any{nil}
-		}
-		return walkJSON(x[i], path[1:])
-	default:
-		return []any{nil}
-	}
-}
-
-func splitJSONPath(p string) []string {
-	if p == "" {
-		return nil
-	}
-	return strings.Split(p, ".")
-}
-
-// errorPath is an error's path in walk's notation.
-func gqlErrorPath(e gqlError) string {
-	parts := make([]string, len(e.Path))
-	for i, p := range e.Path {
-		switch p := p.(type) {
-		case float64:
-			parts[i] = strconv.Itoa(int(p))
-		default:
-			parts[i] = fmt.Sprint(p)
-		}
-	}
-	return strings.Join(parts, ".")
-}
-
-func gqlErrorCode(e gqlError) string {
-	c, _ := e.Extensions["code"].(string)
-	return c
-}
-
 // within reports whether path a is b or lies under it.
 func pathWithin(a, b string) bool {
 	return a == b || b == "" || strings.HasPrefix(a, b+".")
@@ -238,19 +104,14 @@ func withSentinel(q string) string {
 	return strings.Replace(q, "{", "{ sentinel: __typename ", 1)
 }
 
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 // checkAuthz runs tc as viewer w and checks the outcome the table wants.
 func checkAuthz(t *testing.T, e *env, w who, tc authzCase) {
 	t.Helper()
 	want := tc.want[w]
 	if want == 0 {
-		t.Fatalf("table row %s has no outcome for %s", tc.name, w)
+		t.Fatalf("table row %s: got no outcome for %s, want one per viewer", tc.name, w)
 	}
-	res := e.sendAsViewer(withSentinel(tc.query), tc.vars)
+	res := e.sendAsViewer(t, withSentinel(tc.query), tc.vars)
 	if res.status != http.StatusOK {
 		t.Fatalf("got HTTP %d, want 200: %s", res.status, res.body)
 	}
@@ -259,7 +120,7 @@ func checkAuthz(t *testing.T, e *env, w who, tc authzCase) {
 	}
 	for _, err := range res.errors {
 		if c := gqlErrorCode(err); c != "UNAUTHENTICATED" && c != "FORBIDDEN" {
-			t.Errorf("got unexpected error %q (code %s) at %s", err.Message, c, gqlErrorPath(err))
+			t.Errorf("got error %q (code %s) at %s, want none there", err.Message, c, gqlErrorPath(err))
 		}
 	}
 	path := splitJSONPath(tc.path)
@@ -301,7 +162,7 @@ func checkAuthz(t *testing.T, e *env, w who, tc authzCase) {
 			t.Errorf("got errors %+v, want none: a hidden row looks like a missing one", related)
 		}
 		if tc.unknown != nil {
-			ref := e.sendAsViewer(withSentinel(tc.query), tc.unknown)
+			ref := e.sendAsViewer(t, withSentinel(tc.query), tc.unknown)
 			if g, w := jsonText(res.data), jsonText(ref.data); g != w {
 				t.Errorf("got data %s, want %s as for a nonexistent row", g, w)
 			}
@@ -399,9 +260,9 @@ func loadAuthzData(t *testing.T, e *env) *authzData {
 	ctx := context.Background()
 	db := e.store.Client // no row rules
 	d := &authzData{users: map[who]*ent.User{
-		owner:       e.user("customer@shopgraph.dev"),
-		staffMember: e.user("staff@shopgraph.dev"),
-		adminUser:   e.user("admin@shopgraph.dev"),
+		owner:       e.user(t, "customer@shopgraph.dev"),
+		staffMember: e.user(t, "staff@shopgraph.dev"),
+		adminUser:   e.user(t, "admin@shopgraph.dev"),
 	}}
 	casey := d.users[owner]
 	var err error
@@ -409,7 +270,7 @@ func loadAuthzData(t *testing.T, e *env) *authzData {
 		Where(user.RoleEQ(user.RoleCUSTOMER), user.IDNEQ(casey.ID), user.HasOrders(), user.HasReviews()).
 		Order(user.ByID()).First(ctx)
 	if err != nil {
-		t.Fatalf("find another customer with orders and reviews: %v", err)
+		t.Fatalf("find another customer with orders and reviews: got error %v, want nil", err)
 	}
 	other := d.users[otherCustomer]
 	withVariants := func(s product.Status) *ent.Product {
@@ -417,7 +278,7 @@ func loadAuthzData(t *testing.T, e *env) *authzData {
 		p, err := db.Product.Query().Where(product.StatusEQ(s), product.HasVariants()).
 			WithVariants().Order(product.ByID()).First(ctx)
 		if err != nil {
-			t.Fatalf("find a %s product with variants: %v", s, err)
+			t.Fatalf("find a %s product with variants: got error %v, want nil", s, err)
 		}
 		return p
 	}
@@ -428,21 +289,21 @@ func loadAuthzData(t *testing.T, e *env) *authzData {
 		r, err := db.Review.Query().Where(review.AuthorID(u.ID), review.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
 			Order(review.ByID()).First(ctx)
 		if err != nil {
-			t.Fatalf("find a review by %s: %v", u.Email, err)
+			t.Fatalf("find a review by %s: got error %v, want nil", u.Email, err)
 		}
 		return r
 	}
 	d.caseyReview, d.otherReview = authored(casey), authored(other)
 	d.active = db.Product.Query().Where(product.ID(d.caseyReview.ProductID)).WithVariants().OnlyX(ctx)
 	if len(d.active.Edges.Variants) == 0 {
-		t.Fatalf("test data: active product %s has no variants", d.active.Slug)
+		t.Fatalf("test data: got no variants of active product %s, want some", d.active.Slug)
 	}
 	d.activeVariant = d.active.Edges.Variants[0]
 	firstOrder := func(u *ent.User) (*ent.Order, *ent.OrderLine) {
 		t.Helper()
 		o, err := db.Order.Query().Where(order.CustomerID(u.ID), order.HasLines()).WithLines().Order(order.ByID()).First(ctx)
 		if err != nil {
-			t.Fatalf("find an order of %s: %v", u.Email, err)
+			t.Fatalf("find an order of %s: got error %v, want nil", u.Email, err)
 		}
 		return o, o.Edges.Lines[0]
 	}
@@ -487,9 +348,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		d := loadAuthzData(t, e)
 		ctx := context.Background()
 		db := e.store.Client
-		viewers := map[who]*env{anonymous: e.anonymousCopy()}
+		viewers := map[who]*env{anonymous: e.anonymous()}
 		for w, u := range d.users {
-			viewers[w] = e.as(u)
+			viewers[w] = e.as(t, u)
 		}
 		casey, other := d.users[owner], d.users[otherCustomer]
 		idVars := func(typ string, id int) map[string]any { return map[string]any{"id": gid(typ, id)} }
@@ -692,7 +553,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				for w := anonymous; w < viewerKinds; w++ {
-					t.Run(w.String(), func(t *testing.T) { checkAuthz(t, viewers[w].withT(t), w, tc) })
+					t.Run(w.String(), func(t *testing.T) { checkAuthz(t, viewers[w], w, tc) })
 				}
 			})
 		}
@@ -724,7 +585,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Run("TotalCount/"+tc.name, func(t *testing.T) {
 				for w := anonymous; w < viewerKinds; w++ {
 					t.Run(w.String(), func(t *testing.T) {
-						res := viewers[w].withT(t).sendAsViewer(tc.query, tc.vars)
+						res := viewers[w].sendAsViewer(t, tc.query, tc.vars)
 						if len(res.errors) > 0 {
 							t.Fatalf("got errors %+v, want none", res.errors)
 						}
@@ -736,7 +597,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			})
 		}
 		if d.hiddenProductCount == 0 || d.caseyReviews == d.caseyActiveReviews || d.categoryCount == d.categoryActive {
-			t.Fatalf("test data: the totals do not tell hidden rows apart (%d hidden products)", d.hiddenProductCount)
+			t.Fatalf("test data: got %d hidden products, want totals that tell hidden rows apart", d.hiddenProductCount)
 		}
 
 		t.Run("ViewerOrdersAreOwnOnly", func(t *testing.T) {
@@ -744,7 +605,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Run(w.String(), func(t *testing.T) {
 					u := d.users[w]
 					want := gids("Order", newestOrders(db.Order.Query().Where(order.CustomerID(u.ID)).AllX(ctx)), orderID)
-					res := viewers[w].withT(t).query(`{ viewer { orders(first: 100) { totalCount edges { node { id customer { id } } } } } }`, nil)
+					res := viewers[w].query(t, `{ viewer { orders(first: 100) { totalCount edges { node { id customer { id } } } } } }`, nil)
 					if len(res.Errors) > 0 {
 						t.Fatalf("got errors %+v, want none", res.Errors)
 					}
@@ -771,7 +632,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				})
 			}
 			if d.ordersOf[owner] < 2 || d.ordersOf[otherCustomer] < 1 {
-				t.Fatalf("test data: %d and %d orders are too few", d.ordersOf[owner], d.ordersOf[otherCustomer])
+				t.Fatalf("test data: got %d and %d orders, want more of each", d.ordersOf[owner], d.ordersOf[otherCustomer])
 			}
 		})
 
@@ -785,7 +646,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			emailPaths := []string{"products.edges.*.node.reviews.edges.*.node.author.email", "nodes.*.email"}
 			for w := anonymous; w < viewerKinds; w++ {
 				t.Run(w.String(), func(t *testing.T) {
-					res := viewers[w].withT(t).sendAsViewer(q, map[string]any{"ids": gids("User", everybody, userID)})
+					res := viewers[w].sendAsViewer(t, q, map[string]any{"ids": gids("User", everybody, userID)})
 					me := d.users[w]
 					seesAll := w == staffMember || w == adminUser
 					for _, u := range everybody {
@@ -799,7 +660,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 						}
 					}
 					if bytes.Contains(res.body, []byte("argon2")) {
-						t.Errorf("LEAK: got a password hash in the response body")
+						t.Errorf("LEAK: got a password hash in the response body, want none")
 					}
 					var emails []any
 					for _, p := range emailPaths {
@@ -838,7 +699,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			// hidden product's review, nor counts it.
 			for w := anonymous; w < viewerKinds; w++ {
 				t.Run(w.String(), func(t *testing.T) {
-					res := viewers[w].withT(t).sendAsViewer(`{ products(first: 100) { edges { node { status reviews(first: 100) {
+					res := viewers[w].sendAsViewer(t, `{ products(first: 100) { edges { node { status reviews(first: 100) {
 						edges { node { product { status } author { reviews(first: 100) { totalCount edges { node { id product { status } } } } } } }
 					} } } } }`, nil)
 					if len(res.errors) > 0 {

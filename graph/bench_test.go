@@ -39,7 +39,7 @@ func BenchmarkNestedQueries(b *testing.B) {
 			staff := e.store.Client.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(context.Background())
 			catalog(b, e.store.Client, 1, 10)
 			orders(b, e.store.Client, 100, 10)
-			return e.as(staff)
+			return e.as(b, staff)
 		}},
 	}
 	for _, d := range storetest.Dialects {
@@ -107,12 +107,12 @@ func BenchmarkBatchingLatency(b *testing.B) {
 // allocations and statements per request.
 func benchQuery(b *testing.B, e *env, q string) {
 	b.Helper()
-	e.mustQuery(q, nil, nil)
+	e.mustQuery(b, q, nil, nil)
 	e.counter.Reset()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		e.mustQuery(q, nil, nil)
+		e.mustQuery(b, q, nil, nil)
 	}
 	b.ReportMetric(float64(e.counter.Count())/float64(b.N), "stmts/op")
 }

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,10 +20,10 @@ import (
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/orderline"
-	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/stockmovement"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/relay"
+	"github.com/shopgraph/shopgraph/graph/reqlog"
 )
 
 // The checkout guarantees under concurrency, over real HTTP: however many
@@ -50,6 +51,7 @@ type apiCall struct {
 
 // callResult is the answer to one apiCall; err is a transport failure.
 type callResult struct {
+	id  string // the request's X-Request-Id
 	res response
 	err error
 }
@@ -64,6 +66,10 @@ func runBurst(t *testing.T, e *env, calls []apiCall) []callResult {
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: time.Minute}
 	results := make([]callResult, len(calls))
+	burst := crand.Text()[:8] // request ids unique to this burst
+	for i := range results {
+		results[i].id = fmt.Sprintf("burst-%s-%d", burst, i)
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range burstWorkers {
@@ -71,7 +77,7 @@ func runBurst(t *testing.T, e *env, calls []apiCall) []callResult {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i].res, results[i].err = post(client, e.url, calls[i])
+				results[i].res, results[i].err = post(client, e.url, results[i].id, calls[i])
 			}
 		}()
 	}
@@ -84,7 +90,7 @@ func runBurst(t *testing.T, e *env, calls []apiCall) []callResult {
 }
 
 // post sends one GraphQL request and decodes the response envelope.
-func post(client *http.Client, url string, c apiCall) (response, error) {
+func post(client *http.Client, url, requestID string, c apiCall) (response, error) {
 	body, err := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
 	if err != nil {
 		return response{}, err
@@ -95,6 +101,7 @@ func post(client *http.Client, url string, c apiCall) (response, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set(reqlog.Header, requestID)
 	res, err := client.Do(req)
 	if err != nil {
 		return response{}, err
@@ -110,39 +117,6 @@ func post(client *http.Client, url string, c apiCall) (response, error) {
 	}
 	out.Status = res.StatusCode
 	return out, nil
-}
-
-// buyers creates n signed-in customers and returns their tokens.
-func buyers(t *testing.T, e *env, prefix string, n int) ([]*ent.User, []string) {
-	t.Helper()
-	ctx := context.Background()
-	rows := make([]*ent.UserCreate, n)
-	for i := range rows {
-		rows[i] = e.store.Client.User.Create().SetEmail(fmt.Sprintf("%s%d@example.com", prefix, i)).
-			SetName(fmt.Sprintf("Buyer %d", i)).SetRole(user.RoleCUSTOMER)
-	}
-	users := bulk(t, ctx, rows, func(b []*ent.UserCreate) ([]*ent.User, error) {
-		return e.store.Client.User.CreateBulk(b...).Save(ctx)
-	})
-	tokens := make([]string, n)
-	for i, u := range users {
-		tokens[i] = e.as(u).token
-	}
-	return users, tokens
-}
-
-// checkoutStock is an ACTIVE product with one variant per stock level.
-func checkoutStock(t *testing.T, c *ent.Client, slug string, stock ...int) []*ent.Variant {
-	t.Helper()
-	ctx := context.Background()
-	cat := c.Category.Create().SetName("Checkout " + slug).SetSlug("cat-" + slug).SaveX(ctx)
-	p := c.Product.Create().SetSlug(slug).SetTitle("Checkout " + slug).SetStatus(product.StatusACTIVE).SetCategoryID(cat.ID).SaveX(ctx)
-	vs := make([]*ent.Variant, len(stock))
-	for i, n := range stock {
-		vs[i] = c.Variant.Create().SetProductID(p.ID).SetSku(fmt.Sprintf("%s-%d", strings.ToUpper(slug), i)).
-			SetTitle(fmt.Sprint(i)).SetPrice(int64(1000 + i)).SetStock(n).SaveX(ctx)
-	}
-	return vs
 }
 
 // placedOrder is a successful placeOrder payload.
@@ -176,7 +150,7 @@ func refusal(r callResult, want map[string]int) error {
 	}
 	e := r.res.Errors[0]
 	if code, _ := e.Extensions["code"].(string); code != "OUT_OF_STOCK" {
-		return fmt.Errorf("got %s: %s", code, e.Message)
+		return fmt.Errorf("got %s: %s, want OUT_OF_STOCK", code, e.Message)
 	}
 	var shorts []shortVariant
 	raw, _ := json.Marshal(e.Extensions["variants"])
@@ -193,13 +167,17 @@ func refusal(r callResult, want map[string]int) error {
 }
 
 // reportUnexpected fails t listing the unexpected answers and the server's
-// internal errors.
-func reportUnexpected(t *testing.T, e *env, unexpected []string) {
+// internal errors, once the burst's requests have all been logged.
+func reportUnexpected(t *testing.T, e *env, results []callResult, unexpected []string) {
 	t.Helper()
 	if len(unexpected) == 0 {
 		return
 	}
-	time.Sleep(100 * time.Millisecond) // let the server finish logging the last requests
+	ids := make([]string, len(results))
+	for i, r := range results {
+		ids[i] = r.id
+	}
+	e.waitForAccessLines(t, ids...) // each request logs its access line last
 	var internal []string
 	for _, line := range strings.Split(e.logs.String(), "\n") {
 		if strings.Contains(line, `"internal error"`) || strings.Contains(line, "panic") {
@@ -245,7 +223,7 @@ func checkNumbersUnique(t *testing.T, c *ent.Client) {
 	seen := map[string]bool{}
 	for _, o := range all {
 		if seen[o.Number] {
-			t.Errorf("got order number %s twice", o.Number)
+			t.Errorf("got order number %s twice, want each once", o.Number)
 		}
 		seen[o.Number] = true
 	}
@@ -335,7 +313,7 @@ func TestCheckoutNeverOversells(t *testing.T) {
 							unexpected = append(unexpected, fmt.Sprintf("call %d: got order %+v, want PENDING with %d units", i, o, tc.qty(i)))
 						}
 						if numbers[o.Number] {
-							t.Errorf("got order number %s twice", o.Number)
+							t.Errorf("got order number %s twice, want each once", o.Number)
 						}
 						numbers[o.Number] = true
 						sold += tc.qty(i)
@@ -346,7 +324,7 @@ func TestCheckoutNeverOversells(t *testing.T) {
 						unexpected = append(unexpected, fmt.Sprintf("call %d: %v", i, err))
 					}
 				}
-				reportUnexpected(t, e, unexpected)
+				reportUnexpected(t, e, results, unexpected)
 				if sold != stock {
 					t.Errorf("got %d units sold in %d orders, want exactly %d", sold, placed, stock)
 				}
@@ -355,7 +333,7 @@ func TestCheckoutNeverOversells(t *testing.T) {
 				}
 				// Nothing is cancelled here, so stock only ever goes down.
 				if err != nil {
-					t.Errorf("sample stock: %v", err)
+					t.Errorf("sample stock: got error %v, want nil", err)
 				}
 				for i, s := range samples {
 					if s < 0 || s > stock || (i > 0 && s > samples[i-1]) {
@@ -404,7 +382,7 @@ func TestCheckoutCancelAndPlaceInterleave(t *testing.T) {
 		e := newEnv(t, dialect)
 		db := e.store.Client
 		staff := db.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(context.Background())
-		staffToken := e.as(staff).token
+		staffToken := e.as(t, staff).token
 		users, tokens := buyers(t, e, "buyer", early+late)
 		// Two products, so orders and cancellations lock rows of both.
 		vs := append(checkoutStock(t, db, "mixed-a", initial, initial), checkoutStock(t, db, "mixed-b", initial)...)
@@ -427,7 +405,7 @@ func TestCheckoutCancelAndPlaceInterleave(t *testing.T) {
 		for i := range early {
 			in, _ := randomLines()
 			var out placedOrder
-			e.as(users[i]).mustQuery(checkoutDoc, in, &out)
+			e.as(t, users[i]).mustQuery(t, checkoutDoc, in, &out)
 			token := tokens[i]
 			if i%2 == 1 {
 				token = staffToken
@@ -470,7 +448,7 @@ func TestCheckoutCancelAndPlaceInterleave(t *testing.T) {
 				}
 			}
 		}
-		reportUnexpected(t, e, unexpected)
+		reportUnexpected(t, e, results, unexpected)
 		if placed == 0 || placed == late {
 			t.Logf("%d of %d orders placed: the burst did not compete for stock", placed, late)
 		}
@@ -496,14 +474,14 @@ func TestCheckoutConcurrentCancelsReturnStockOnce(t *testing.T) {
 		db := e.store.Client
 		ctx := context.Background()
 		staff := db.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(ctx)
-		staffToken := e.as(staff).token
+		staffToken := e.as(t, staff).token
 		users, tokens := buyers(t, e, "buyer", count)
 		vs := checkoutStock(t, db, "twice", initial, initial)
 		ids := make([]string, count)
 		var calls []apiCall
 		for i := range count {
 			var out placedOrder
-			e.as(users[i]).mustQuery(checkoutDoc, orderInput(lineIn{vs[0], 2}, lineIn{vs[1], 1}), &out)
+			e.as(t, users[i]).mustQuery(t, checkoutDoc, orderInput(lineIn{vs[0], 2}, lineIn{vs[1], 1}), &out)
 			ids[i] = out.PlaceOrder.Order.ID
 			// The customer and staff cancel the same order at once.
 			in := inputVars(map[string]any{"id": ids[i]})
@@ -528,7 +506,7 @@ func TestCheckoutConcurrentCancelsReturnStockOnce(t *testing.T) {
 				unexpected = append(unexpected, fmt.Sprintf("order %s: got %q, want one OK and one CONFLICT", readable(ids[i : i+1])[0], codes))
 			}
 		}
-		reportUnexpected(t, e, unexpected)
+		reportUnexpected(t, e, results, unexpected)
 		for i, v := range vs {
 			if got := db.Variant.GetX(ctx, v.ID).Stock; got != initial {
 				t.Errorf("variant %d: got stock %d, want %d: each order's stock returned exactly once", i, got, initial)
@@ -537,7 +515,7 @@ func TestCheckoutConcurrentCancelsReturnStockOnce(t *testing.T) {
 		for _, id := range ids {
 			n, err := relay.IDOf("id", "Order", id)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			if got := len(movementsOf(t, db, n)); got != 4 {
 				t.Errorf("order %d: got %d stock movements, want 4 (two lines taken, two returned)", n, got)

@@ -18,7 +18,7 @@ func TestEveryDirectiveIsWired(t *testing.T) {
 		name := strings.ToLower(root.Type().Field(i).Name)
 		implemented[name] = !root.Field(i).IsNil()
 		if root.Field(i).IsNil() {
-			t.Errorf("directive %s has no implementation in newConfig", root.Type().Field(i).Name)
+			t.Errorf("directive %s: got no implementation in newConfig, want one", root.Type().Field(i).Name)
 		}
 	}
 	// Codegen directives, and cacheControl, a static hint read from the
@@ -31,10 +31,10 @@ func TestEveryDirectiveIsWired(t *testing.T) {
 		}
 		used++
 		if !implemented[strings.ToLower(name)] {
-			t.Errorf("schema directive @%s is not wired", name)
+			t.Errorf("schema directive @%s: got it unwired, want an implementation", name)
 		}
 	}
 	if used == 0 {
-		t.Fatal("found no runtime directives in the schema; the test is not looking at the right thing")
+		t.Fatal("got no runtime directives in the schema, want some: the test is not looking at the right thing")
 	}
 }

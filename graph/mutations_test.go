@@ -3,17 +3,12 @@ package graph_test
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	entdialect "entgo.io/ent/dialect"
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/category"
@@ -22,12 +17,8 @@ import (
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/review"
 	"github.com/shopgraph/shopgraph/ent/stockmovement"
-	"github.com/shopgraph/shopgraph/ent/store"
-	"github.com/shopgraph/shopgraph/ent/store/storetest"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/ent/variant"
-	"github.com/shopgraph/shopgraph/graph/auth"
-	"github.com/shopgraph/shopgraph/graph/relay"
 )
 
 // The tests in this file drive every mutation over HTTP and check both what
@@ -80,136 +71,6 @@ type (
 	}
 )
 
-// inputVars wraps an input object as the $input variable.
-func inputVars(in map[string]any) map[string]any { return map[string]any{"input": in} }
-
-// idInput is the $input of the order mutations.
-func idInput(typ string, id int) map[string]any { return inputVars(map[string]any{"id": gid(typ, id)}) }
-
-// lineIn is one line of a placeOrder input.
-type lineIn struct {
-	v   *ent.Variant
-	qty int
-}
-
-// orderInput is the $input of placeOrder for these lines.
-func orderInput(lines ...lineIn) map[string]any {
-	out := make([]any, len(lines))
-	for i, l := range lines {
-		out[i] = map[string]any{"variantId": gid("Variant", l.v.ID), "quantity": l.qty}
-	}
-	return inputVars(map[string]any{"lines": out})
-}
-
-// reportTo returns a copy of e that fails t (a subtest) rather than the
-// test that made e.
-func (e *env) reportTo(t testing.TB) *env {
-	c := *e
-	c.t = t
-	return &c
-}
-
-// viewer returns a copy of e sending u's token, or none when u is nil.
-func (e *env) viewer(u *ent.User) *env {
-	if u == nil {
-		c := *e
-		c.token = ""
-		return &c
-	}
-	return e.as(u)
-}
-
-// shop is a small store built directly in the database: a category tree
-// apparel > shirts > tees plus garden; products in each life-cycle state;
-// orders of alice in each status and a pending one of bob; and a review by
-// alice of the mug she received. Stock is set directly, so the fixture
-// orders did not take any.
-type shop struct {
-	admin, staff, alice, bob                                    *ent.User
-	apparel, shirts, tees, garden                               *ent.Category
-	tee, mug, cap, draft, archived                              *ent.Product
-	teeS, teeM, mugV, capV, draftV, archivedV                   *ent.Variant
-	alicePending, alicePaid, aliceShipped, aliceCancelled, bob1 *ent.Order
-	aliceMugReview                                              *ent.Review
-}
-
-// alicePassword is alice's password in the shop fixture.
-const alicePassword = "alice-password-1"
-
-func newShop(t testing.TB, c *ent.Client) *shop {
-	t.Helper()
-	ctx := context.Background()
-	hash, err := auth.HashPassword(alicePassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mkUser := func(email, name string, role user.Role) *ent.User {
-		return c.User.Create().SetEmail(email).SetName(name).SetRole(role).SetPasswordHash(hash).SaveX(ctx)
-	}
-	mkCategory := func(slug string, parent *ent.Category) *ent.Category {
-		b := c.Category.Create().SetName(strings.ToUpper(slug[:1]) + slug[1:]).SetSlug(slug)
-		if parent != nil {
-			b.SetParentID(parent.ID)
-		}
-		return b.SaveX(ctx)
-	}
-	mkProduct := func(slug string, status product.Status, cat *ent.Category) *ent.Product {
-		return c.Product.Create().SetSlug(slug).SetTitle("The " + slug).SetDescription("About the " + slug + ".").
-			SetStatus(status).SetCategoryID(cat.ID).SaveX(ctx)
-	}
-	mkVariant := func(p *ent.Product, sku string, price int64, stock int) *ent.Variant {
-		return c.Variant.Create().SetProductID(p.ID).SetSku(sku).SetTitle(sku).
-			SetPrice(price).SetCost(price / 2).SetStock(stock).SaveX(ctx)
-	}
-	n := 0
-	mkOrder := func(u *ent.User, status order.Status, lines ...lineIn) *ent.Order {
-		n++
-		o := c.Order.Create().SetNumber(fmt.Sprintf("T-%d", n)).SetCustomerID(u.ID).SetStatus(status).SaveX(ctx)
-		for _, l := range lines {
-			c.OrderLine.Create().SetOrderID(o.ID).SetVariantID(l.v.ID).SetQuantity(l.qty).SetUnitPrice(l.v.Price).SaveX(ctx)
-		}
-		return o
-	}
-	s := &shop{}
-	s.admin = mkUser("admin@example.com", "Ada Admin", user.RoleADMIN)
-	s.staff = mkUser("staff@example.com", "Sam Staff", user.RoleSTAFF)
-	s.alice = mkUser("alice@example.com", "Alice", user.RoleCUSTOMER)
-	s.bob = mkUser("bob@example.com", "Bob", user.RoleCUSTOMER)
-	s.apparel = mkCategory("apparel", nil)
-	s.shirts = mkCategory("shirts", s.apparel)
-	s.tees = mkCategory("tees", s.shirts)
-	s.garden = mkCategory("garden", nil)
-	s.tee = mkProduct("tee", product.StatusACTIVE, s.tees)
-	s.mug = mkProduct("mug", product.StatusACTIVE, s.garden)
-	s.cap = mkProduct("cap", product.StatusACTIVE, s.shirts)
-	s.draft = mkProduct("draft", product.StatusDRAFT, s.tees)
-	s.archived = mkProduct("archived", product.StatusARCHIVED, s.tees)
-	s.teeS = mkVariant(s.tee, "TEE-S", 1500, 10)
-	s.teeM = mkVariant(s.tee, "TEE-M", 1700, 5)
-	s.mugV = mkVariant(s.mug, "MUG-1", 900, 3)
-	s.capV = mkVariant(s.cap, "CAP-1", 1100, 4)
-	s.draftV = mkVariant(s.draft, "DRAFT-1", 2000, 10)
-	s.archivedV = mkVariant(s.archived, "ARCHIVED-1", 3000, 10)
-	s.alicePending = mkOrder(s.alice, order.StatusPENDING, lineIn{s.teeS, 1})
-	s.alicePaid = mkOrder(s.alice, order.StatusPAID, lineIn{s.teeM, 2})
-	s.aliceShipped = mkOrder(s.alice, order.StatusSHIPPED, lineIn{s.mugV, 1})
-	s.aliceCancelled = mkOrder(s.alice, order.StatusCANCELLED, lineIn{s.capV, 1})
-	s.bob1 = mkOrder(s.bob, order.StatusPENDING, lineIn{s.teeS, 2})
-	s.aliceMugReview = c.Review.Create().SetProductID(s.mug.ID).SetAuthorID(s.alice.ID).SetRating(5).SetTitle("Great mug").SaveX(ctx)
-	if err := store.RefreshProductKeys(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// shopEnv is an empty database of the dialect holding the shop fixture,
-// with anonymous requests by default.
-func shopEnv(t *testing.T, dialect string, opts ...envOption) (*env, *shop) {
-	t.Helper()
-	e := newEnv(t, dialect, opts...)
-	return e, newShop(t, e.store.Client)
-}
-
 // dbState summarises every table: its row count and a checksum of the
 // columns a mutation may change, so two states compare equal exactly when
 // no mutation left a trace.
@@ -224,7 +85,7 @@ type tableSum struct {
 func tableOf[T any](t testing.TB, table string, rows []T, err error, line func(T) string) tableSum {
 	t.Helper()
 	if err != nil {
-		t.Fatalf("snapshot %s: %v", table, err)
+		t.Fatalf("snapshot %s: got error %v, want nil", table, err)
 	}
 	h := sha256.New()
 	for _, r := range rows {
@@ -311,19 +172,20 @@ func expectFailures(t *testing.T, e *env, cases []failure) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := snapshotDB(t, e.store.Client)
-			res := e.reportTo(t).viewer(c.as).query(c.query, c.vars)
+			res := e.as(t, c.as).query(t, c.query, c.vars)
 			checkRefused(t, res, c.code, c.field)
 			if len(res.Errors) == 1 && res.Errors[0].Extensions["code"] == "INTERNAL" && c.code != "INTERNAL" {
-				id, _ := res.Errors[0].Extensions["requestId"].(string)
-				time.Sleep(50 * time.Millisecond) // the server logs the request after answering it
-				for _, line := range strings.Split(e.logs.String(), "\n") {
-					if id != "" && strings.Contains(line, id) && strings.Contains(line, "internal error") {
-						t.Logf("server log: %s", line)
+				if id, _ := res.Errors[0].Extensions["requestId"].(string); id != "" {
+					e.waitForAccessLines(t, id) // the server logs the request after answering it
+					for _, line := range e.logs.Lines(id) {
+						if strings.Contains(line, "internal error") {
+							t.Logf("server log: %s", line)
+						}
 					}
 				}
 			}
 			if diff := before.changed(snapshotDB(t, e.store.Client)); len(diff) > 0 {
-				t.Errorf("the refused call changed %v, want no change", diff)
+				t.Errorf("got %v changed by the refused call, want no change", diff)
 			}
 		})
 	}
@@ -362,37 +224,9 @@ func stockOf(t testing.TB, c *ent.Client, v *ent.Variant) int {
 	t.Helper()
 	got, err := c.Variant.Get(context.Background(), v.ID)
 	if err != nil {
-		t.Fatalf("read variant %d: %v", v.ID, err)
+		t.Fatalf("read variant %d: got error %v, want nil", v.ID, err)
 	}
 	return got.Stock
-}
-
-// placeOrder places an order as u and returns its payload.
-func (e *env) placeOrder(t testing.TB, u *ent.User, lines ...lineIn) orderJSON {
-	t.Helper()
-	var out struct{ PlaceOrder struct{ Order orderJSON } }
-	e.reportTo(t).as(u).mustQuery(placeOrderDoc, orderInput(lines...), &out)
-	return out.PlaceOrder.Order
-}
-
-// orderIDOf decodes an order's global ID.
-func orderIDOf(t testing.TB, o orderJSON) int {
-	t.Helper()
-	id, err := relay.IDOf("id", "Order", o.ID)
-	if err != nil {
-		t.Fatalf("order ID %q: %v", o.ID, err)
-	}
-	return id
-}
-
-// movementsOf lists the stock movements an order caused, oldest first.
-func movementsOf(t testing.TB, c *ent.Client, orderID int) []*ent.StockMovement {
-	t.Helper()
-	ms, err := c.StockMovement.Query().Where(stockmovement.OrderID(orderID)).Order(ent.Asc(stockmovement.FieldID)).All(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ms
 }
 
 // movementLine is a stock movement reduced to what a test checks.
@@ -427,16 +261,16 @@ func TestMutationCatalog(t *testing.T) {
 		db := e.store.Client
 
 		t.Run("CreateProduct", func(t *testing.T) {
-			staff := e.reportTo(t).as(s.staff)
+			staff := e.as(t, s.staff)
 			var out struct{ CreateProduct struct{ Product productOut } }
-			staff.mustQuery(createProductDoc, inputVars(map[string]any{
+			staff.mustQuery(t, createProductDoc, inputVars(map[string]any{
 				"slug": "rain-hat", "title": "Rain hat", "description": "Keeps you dry.",
 				"status": "ACTIVE", "categoryId": gid("Category", s.tees.ID),
 			}), &out)
 			got := out.CreateProduct.Product
 			row, err := db.Product.Query().Where(product.Slug("rain-hat")).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created product: %v", err)
+				t.Fatalf("read created product: got error %v, want nil", err)
 			}
 			checkSame(t, "payload", got, productOut{
 				ID: gid("Product", row.ID), Slug: "rain-hat", Title: "Rain hat", Description: "Keeps you dry.",
@@ -446,7 +280,7 @@ func TestMutationCatalog(t *testing.T) {
 				t.Errorf("got row %+v, want the input", row)
 			}
 
-			staff.mustQuery(createProductDoc, inputVars(map[string]any{
+			staff.mustQuery(t, createProductDoc, inputVars(map[string]any{
 				"slug": "sun-hat", "title": "Sun hat", "categoryId": gid("Category", s.tees.ID),
 			}), &out)
 			if got := out.CreateProduct.Product; got.Status != "DRAFT" || got.Description != "" {
@@ -458,7 +292,7 @@ func TestMutationCatalog(t *testing.T) {
 			p := db.Product.Create().SetSlug("old-slug").SetTitle("Old title").SetDescription("Old text.").
 				SetStatus(product.StatusDRAFT).SetCategoryID(s.tees.ID).SaveX(ctx)
 			var out struct{ UpdateProduct struct{ Product productOut } }
-			e.reportTo(t).as(s.staff).mustQuery(updateProductDoc, inputVars(map[string]any{
+			e.as(t, s.staff).mustQuery(t, updateProductDoc, inputVars(map[string]any{
 				"id": gid("Product", p.ID), "slug": "new-slug", "title": "New title",
 				"status": "ACTIVE", "categoryId": gid("Category", s.garden.ID),
 			}), &out)
@@ -480,7 +314,7 @@ func TestMutationCatalog(t *testing.T) {
 			p := db.Product.Create().SetSlug("to-archive").SetTitle("To archive").
 				SetStatus(product.StatusACTIVE).SetCategoryID(s.tees.ID).SaveX(ctx)
 			var out struct{ ArchiveProduct struct{ Product productOut } }
-			e.reportTo(t).as(s.staff).mustQuery(archiveProductDoc, map[string]any{"id": gid("Product", p.ID)}, &out)
+			e.as(t, s.staff).mustQuery(t, archiveProductDoc, map[string]any{"id": gid("Product", p.ID)}, &out)
 			if got := out.ArchiveProduct.Product; got.ID != gid("Product", p.ID) || got.Status != "ARCHIVED" || got.Slug != "to-archive" {
 				t.Errorf("got payload %+v, want the product ARCHIVED", got)
 			}
@@ -493,12 +327,12 @@ func TestMutationCatalog(t *testing.T) {
 			p := db.Product.Create().SetSlug("lamp").SetTitle("Lamp").
 				SetStatus(product.StatusACTIVE).SetCategoryID(s.garden.ID).SaveX(ctx)
 			var out struct{ CreateVariant struct{ Variant variantJSON } }
-			e.reportTo(t).as(s.staff).mustQuery(createVariantDoc, inputVars(map[string]any{
+			e.as(t, s.staff).mustQuery(t, createVariantDoc, inputVars(map[string]any{
 				"productId": gid("Product", p.ID), "sku": "LAMP-1", "title": "Brass", "price": 2500, "cost": 1200, "stock": 7,
 			}), &out)
 			row, err := db.Variant.Query().Where(variant.Sku("LAMP-1")).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created variant: %v", err)
+				t.Fatalf("read created variant: got error %v, want nil", err)
 			}
 			checkSame(t, "payload", out.CreateVariant.Variant, variantJSON{
 				ID: gid("Variant", row.ID), SKU: "LAMP-1", Title: "Brass", Price: usd(2500), Cost: usd(1200),
@@ -509,7 +343,7 @@ func TestMutationCatalog(t *testing.T) {
 			}
 			moves, err := db.StockMovement.Query().Where(stockmovement.VariantID(row.ID)).All(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			if len(moves) != 1 || moves[0].Delta != 7 {
 				t.Errorf("got %d stock movements %+v, want one of +7 (the initial stock)", len(moves), moves)
@@ -525,7 +359,7 @@ func TestMutationCatalog(t *testing.T) {
 				SetStatus(product.StatusACTIVE).SetCategoryID(s.garden.ID).SaveX(ctx)
 			v := db.Variant.Create().SetProductID(p.ID).SetSku("VASE-1").SetTitle("Tall").SetPrice(4000).SetCost(1000).SetStock(3).SaveX(ctx)
 			var out struct{ UpdateVariant struct{ Variant variantJSON } }
-			e.reportTo(t).as(s.staff).mustQuery(updateVariantDoc, inputVars(map[string]any{
+			e.as(t, s.staff).mustQuery(t, updateVariantDoc, inputVars(map[string]any{
 				"id": gid("Variant", v.ID), "sku": "VASE-TALL", "price": 3500, "cost": 1100,
 			}), &out)
 			checkSame(t, "payload", out.UpdateVariant.Variant, variantJSON{
@@ -545,13 +379,13 @@ func TestMutationCatalog(t *testing.T) {
 			p := db.Product.Create().SetSlug("rake").SetTitle("Rake").
 				SetStatus(product.StatusACTIVE).SetCategoryID(s.garden.ID).SaveX(ctx)
 			v := db.Variant.Create().SetProductID(p.ID).SetSku("RAKE-1").SetTitle("Steel").SetPrice(1900).SetStock(7).SaveX(ctx)
-			staff := e.reportTo(t).as(s.staff)
+			staff := e.as(t, s.staff)
 			for _, step := range []struct {
 				delta, want int
 				reason      string
 			}{{5, 12, "delivery"}, {-12, 0, "stock count"}} {
 				var out struct{ AdjustStock struct{ Variant variantJSON } }
-				staff.mustQuery(adjustStockDoc, inputVars(map[string]any{
+				staff.mustQuery(t, adjustStockDoc, inputVars(map[string]any{
 					"variantId": gid("Variant", v.ID), "delta": step.delta, "reason": step.reason,
 				}), &out)
 				if got := out.AdjustStock.Variant; got.Stock != step.want || got.InStock != (step.want > 0) {
@@ -563,7 +397,7 @@ func TestMutationCatalog(t *testing.T) {
 			}
 			moves, err := db.StockMovement.Query().Where(stockmovement.VariantID(v.ID)).Order(ent.Asc(stockmovement.FieldID)).All(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			var got []string
 			for _, m := range moves {
@@ -579,22 +413,22 @@ func TestMutationCatalog(t *testing.T) {
 		})
 
 		t.Run("CreateCategory", func(t *testing.T) {
-			staff := e.reportTo(t).as(s.staff)
+			staff := e.as(t, s.staff)
 			var root, child struct {
 				CreateCategory struct{ Category categoryJSON }
 			}
-			staff.mustQuery(createCategoryDoc, inputVars(map[string]any{"name": "Kitchen", "slug": "kitchen"}), &root)
+			staff.mustQuery(t, createCategoryDoc, inputVars(map[string]any{"name": "Kitchen", "slug": "kitchen"}), &root)
 			rootRow, err := db.Category.Query().Where(category.Slug("kitchen")).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created category: %v", err)
+				t.Fatalf("read created category: got error %v, want nil", err)
 			}
 			checkSame(t, "root payload", root.CreateCategory.Category, categoryJSON{
 				ID: gid("Category", rootRow.ID), Name: "Kitchen", Slug: "kitchen", Children: []refJSON{}, Ancestors: []refJSON{},
 			})
-			staff.mustQuery(createCategoryDoc, inputVars(map[string]any{"name": "Pans", "slug": "pans", "parentId": gid("Category", rootRow.ID)}), &child)
+			staff.mustQuery(t, createCategoryDoc, inputVars(map[string]any{"name": "Pans", "slug": "pans", "parentId": gid("Category", rootRow.ID)}), &child)
 			childRow, err := db.Category.Query().Where(category.Slug("pans")).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created category: %v", err)
+				t.Fatalf("read created category: got error %v, want nil", err)
 			}
 			parent := refJSON{ID: gid("Category", rootRow.ID)}
 			checkSame(t, "child payload", child.CreateCategory.Category, categoryJSON{
@@ -610,7 +444,7 @@ func TestMutationCatalog(t *testing.T) {
 			var out struct {
 				UpdateCategory struct{ Category categoryJSON }
 			}
-			e.reportTo(t).as(s.staff).mustQuery(updateCategoryDoc, inputVars(map[string]any{"id": gid("Category", c.ID), "name": "Games", "slug": "games"}), &out)
+			e.as(t, s.staff).mustQuery(t, updateCategoryDoc, inputVars(map[string]any{"id": gid("Category", c.ID), "name": "Games", "slug": "games"}), &out)
 			parent := refJSON{ID: gid("Category", s.garden.ID)}
 			checkSame(t, "payload", out.UpdateCategory.Category, categoryJSON{
 				ID: gid("Category", c.ID), Name: "Games", Slug: "games", Parent: &parent, Children: []refJSON{}, Ancestors: []refJSON{parent},
@@ -622,12 +456,12 @@ func TestMutationCatalog(t *testing.T) {
 		})
 
 		t.Run("MoveCategory", func(t *testing.T) {
-			staff := e.reportTo(t).as(s.staff)
+			staff := e.as(t, s.staff)
 			var out struct {
 				MoveCategory struct{ Category categoryJSON }
 			}
 			// tees: apparel > shirts > tees, moved under garden.
-			staff.mustQuery(moveCategoryDoc, inputVars(map[string]any{"id": gid("Category", s.tees.ID), "parentId": gid("Category", s.garden.ID)}), &out)
+			staff.mustQuery(t, moveCategoryDoc, inputVars(map[string]any{"id": gid("Category", s.tees.ID), "parentId": gid("Category", s.garden.ID)}), &out)
 			garden := refJSON{ID: gid("Category", s.garden.ID)}
 			got := out.MoveCategory.Category
 			if got.ID != gid("Category", s.tees.ID) || got.Parent == nil || *got.Parent != garden || !slices.Equal(got.Ancestors, []refJSON{garden}) {
@@ -637,7 +471,7 @@ func TestMutationCatalog(t *testing.T) {
 				t.Errorf("got parent %s in the database, want garden %d", intOrNil(row.ParentID), s.garden.ID)
 			}
 			// shirts becomes a root.
-			staff.mustQuery(moveCategoryDoc, inputVars(map[string]any{"id": gid("Category", s.shirts.ID), "parentId": nil}), &out)
+			staff.mustQuery(t, moveCategoryDoc, inputVars(map[string]any{"id": gid("Category", s.shirts.ID), "parentId": nil}), &out)
 			if got := out.MoveCategory.Category; got.Parent != nil || len(got.Ancestors) != 0 {
 				t.Errorf("got payload %+v, want a root", got)
 			}
@@ -645,7 +479,7 @@ func TestMutationCatalog(t *testing.T) {
 				t.Errorf("got parent %d in the database, want none", *row.ParentID)
 			}
 			// And back: tees under shirts again, a move to a former ancestor.
-			staff.mustQuery(moveCategoryDoc, inputVars(map[string]any{"id": gid("Category", s.tees.ID), "parentId": gid("Category", s.shirts.ID)}), &out)
+			staff.mustQuery(t, moveCategoryDoc, inputVars(map[string]any{"id": gid("Category", s.tees.ID), "parentId": gid("Category", s.shirts.ID)}), &out)
 			if got := out.MoveCategory.Category; got.Parent == nil || got.Parent.ID != gid("Category", s.shirts.ID) {
 				t.Errorf("got payload %+v, want tees under shirts", got)
 			}
@@ -708,9 +542,9 @@ func TestMutationOrders(t *testing.T) {
 
 		t.Run("UnitPriceIsThePriceAtPurchase", func(t *testing.T) {
 			first := e.placeOrder(t, s.alice, lineIn{s.capV, 2})
-			e.reportTo(t).as(s.staff).mustQuery(updateVariantDoc, inputVars(map[string]any{"id": gid("Variant", s.capV.ID), "price": 1400}), nil)
+			e.as(t, s.staff).mustQuery(t, updateVariantDoc, inputVars(map[string]any{"id": gid("Variant", s.capV.ID), "price": 1400}), nil)
 			var read struct{ Order orderJSON }
-			e.reportTo(t).as(s.alice).mustQuery(orderByNumberDoc, map[string]any{"number": first.Number}, &read)
+			e.as(t, s.alice).mustQuery(t, orderByNumberDoc, map[string]any{"number": first.Number}, &read)
 			if got := read.Order; len(got.Lines) != 1 || got.Lines[0].UnitPrice != usd(1100) || got.Lines[0].Subtotal != usd(2200) || got.Total != usd(2200) {
 				t.Errorf("after the price change: got %+v, want unit price 1100, subtotal and total 2200", got)
 			}
@@ -729,7 +563,7 @@ func TestMutationOrders(t *testing.T) {
 			placed := e.placeOrder(t, s.bob, lineIn{s.teeS, 2}, lineIn{s.mugV, 1})
 			id := orderIDOf(t, placed)
 			var out struct{ CancelOrder struct{ Order orderJSON } }
-			e.reportTo(t).as(s.bob).mustQuery(cancelOrderDoc, idInput("Order", id), &out)
+			e.as(t, s.bob).mustQuery(t, cancelOrderDoc, idInput("Order", id), &out)
 			if got := out.CancelOrder.Order; got.ID != placed.ID || got.Status != "CANCELLED" || got.Total != placed.Total || len(got.Lines) != 2 {
 				t.Errorf("got payload %+v, want the order CANCELLED with its lines", got)
 			}
@@ -746,11 +580,11 @@ func TestMutationOrders(t *testing.T) {
 		})
 
 		t.Run("PayShipAndStaffCancel", func(t *testing.T) {
-			staff := e.reportTo(t).as(s.staff)
+			staff := e.as(t, s.staff)
 			toShip := e.placeOrder(t, s.alice, lineIn{s.teeM, 1})
 			for _, step := range []struct{ doc, want string }{{markOrderPaidDoc, "PAID"}, {shipOrderDoc, "SHIPPED"}} {
 				var out map[string]struct{ Order orderJSON }
-				staff.mustQuery(step.doc, idInput("Order", orderIDOf(t, toShip)), &out)
+				staff.mustQuery(t, step.doc, idInput("Order", orderIDOf(t, toShip)), &out)
 				for _, p := range out {
 					if p.Order.ID != toShip.ID || p.Order.Status != step.want {
 						t.Errorf("got payload %+v, want the order %s", p.Order, step.want)
@@ -764,9 +598,9 @@ func TestMutationOrders(t *testing.T) {
 			// Staff may cancel a PAID order; its stock comes back.
 			before := stockOf(t, db, s.teeM)
 			paid := e.placeOrder(t, s.alice, lineIn{s.teeM, 2})
-			staff.mustQuery(markOrderPaidDoc, idInput("Order", orderIDOf(t, paid)), nil)
+			staff.mustQuery(t, markOrderPaidDoc, idInput("Order", orderIDOf(t, paid)), nil)
 			var out struct{ CancelOrder struct{ Order orderJSON } }
-			staff.mustQuery(cancelOrderDoc, idInput("Order", orderIDOf(t, paid)), &out)
+			staff.mustQuery(t, cancelOrderDoc, idInput("Order", orderIDOf(t, paid)), &out)
 			if out.CancelOrder.Order.Status != "CANCELLED" {
 				t.Errorf("got status %s, want CANCELLED", out.CancelOrder.Order.Status)
 			}
@@ -782,7 +616,7 @@ func TestMutationOrders(t *testing.T) {
 			count := func() int {
 				n, err := db.StockMovement.Query().Count(ctx)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("got error %v, want nil", err)
 				}
 				return n
 			}
@@ -791,11 +625,11 @@ func TestMutationOrders(t *testing.T) {
 			if got := count() - start; got != 3 {
 				t.Errorf("placing 3 lines: got %d new stock movements, want 3", got)
 			}
-			e.reportTo(t).as(s.alice).mustQuery(cancelOrderDoc, idInput("Order", orderIDOf(t, placed)), nil)
+			e.as(t, s.alice).mustQuery(t, cancelOrderDoc, idInput("Order", orderIDOf(t, placed)), nil)
 			if got := count() - start; got != 6 {
 				t.Errorf("and cancelling: got %d new stock movements, want 6", got)
 			}
-			e.reportTo(t).as(s.staff).mustQuery(adjustStockDoc, inputVars(map[string]any{"variantId": gid("Variant", s.capV.ID), "delta": 4, "reason": "found"}), nil)
+			e.as(t, s.staff).mustQuery(t, adjustStockDoc, inputVars(map[string]any{"variantId": gid("Variant", s.capV.ID), "delta": 4, "reason": "found"}), nil)
 			if got := count() - start; got != 7 {
 				t.Errorf("and adjusting: got %d new stock movements, want 7", got)
 			}
@@ -808,7 +642,7 @@ func TestPlaceOrderOutOfStock(t *testing.T) {
 		e, s := shopEnv(t, dialect)
 		before := snapshotDB(t, e.store.Client)
 		// MUG-1 has 3: lines of 2 and 2 add up to 4. CAP-1 has 4. TEE-S has enough.
-		res := e.as(s.alice).query(placeOrderDoc, orderInput(lineIn{s.mugV, 2}, lineIn{s.teeS, 1}, lineIn{s.capV, 5}, lineIn{s.mugV, 2}))
+		res := e.as(t, s.alice).query(t, placeOrderDoc, orderInput(lineIn{s.mugV, 2}, lineIn{s.teeS, 1}, lineIn{s.capV, 5}, lineIn{s.mugV, 2}))
 		checkRefused(t, res, "OUT_OF_STOCK", "")
 		type short struct {
 			VariantID            string
@@ -825,7 +659,7 @@ func TestPlaceOrderOutOfStock(t *testing.T) {
 		slices.SortFunc(want, func(a, b short) int { return strings.Compare(a.VariantID, b.VariantID) })
 		checkSame(t, "extensions.variants", got, want)
 		if diff := before.changed(snapshotDB(t, e.store.Client)); len(diff) > 0 {
-			t.Errorf("the refused order changed %v, want no change", diff)
+			t.Errorf("got %v changed by the refused order, want no change", diff)
 		}
 		// Exactly what is left can still be bought.
 		e.placeOrder(t, s.alice, lineIn{s.mugV, 3}, lineIn{s.capV, 4})
@@ -846,12 +680,12 @@ func TestMutationReviews(t *testing.T) {
 		t.Run("CreateReview", func(t *testing.T) {
 			// alice bought TEE-M in a PAID order.
 			var out struct{ CreateReview struct{ Review reviewOut } }
-			e.reportTo(t).as(s.alice).mustQuery(createReviewDoc, inputVars(map[string]any{
+			e.as(t, s.alice).mustQuery(t, createReviewDoc, inputVars(map[string]any{
 				"productId": gid("Product", s.tee.ID), "rating": 4, "title": "Soft", "body": "Fits well.",
 			}), &out)
 			row, err := db.Review.Query().Where(review.ProductID(s.tee.ID), review.AuthorID(s.alice.ID)).Only(ctx)
 			if err != nil {
-				t.Fatalf("read created review: %v", err)
+				t.Fatalf("read created review: got error %v, want nil", err)
 			}
 			aliceTee = row.ID
 			four := 4.0
@@ -869,7 +703,7 @@ func TestMutationReviews(t *testing.T) {
 			// bob's order of TEE-S ships; then he can review too.
 			shipped := db.Order.Create().SetNumber("T-bob-shipped").SetCustomerID(s.bob.ID).SetStatus(order.StatusSHIPPED).SaveX(ctx)
 			db.OrderLine.Create().SetOrderID(shipped.ID).SetVariantID(s.teeS.ID).SetQuantity(1).SetUnitPrice(1500).SaveX(ctx)
-			e.reportTo(t).as(s.bob).mustQuery(createReviewDoc, inputVars(map[string]any{
+			e.as(t, s.bob).mustQuery(t, createReviewDoc, inputVars(map[string]any{
 				"productId": gid("Product", s.tee.ID), "rating": 1, "title": "Shrank", "body": "",
 			}), &out)
 			bobTee = db.Review.Query().Where(review.ProductID(s.tee.ID), review.AuthorID(s.bob.ID)).OnlyX(ctx).ID
@@ -892,15 +726,15 @@ func TestMutationReviews(t *testing.T) {
 					Product         ratedProductOut
 				}
 			}
-			e.reportTo(t).as(s.alice).mustQuery(deleteReviewDoc, idInput("Review", aliceTee), &out)
+			e.as(t, s.alice).mustQuery(t, deleteReviewDoc, idInput("Review", aliceTee), &out)
 			one := 1.0
 			checkSame(t, "payload", out.DeleteReview.DeletedReviewID, gid("Review", aliceTee))
 			checkSame(t, "product", out.DeleteReview.Product, ratedProductOut{ID: gid("Product", s.tee.ID), AverageRating: &one, ReviewCount: 1})
 			if n, _ := db.Review.Query().Where(review.ID(aliceTee)).Count(ctx); n != 0 {
-				t.Errorf("got the deleted review still in the database")
+				t.Errorf("got the deleted review still in the database, want it gone")
 			}
 			// Staff delete anyone's.
-			e.reportTo(t).as(s.staff).mustQuery(deleteReviewDoc, idInput("Review", bobTee), &out)
+			e.as(t, s.staff).mustQuery(t, deleteReviewDoc, idInput("Review", bobTee), &out)
 			checkSame(t, "product", out.DeleteReview.Product, ratedProductOut{ID: gid("Product", s.tee.ID), ReviewCount: 0})
 			if n, _ := db.Review.Query().Where(review.ProductID(s.tee.ID)).Count(ctx); n != 0 {
 				t.Errorf("got %d reviews of the tee in the database, want 0", n)
@@ -909,7 +743,7 @@ func TestMutationReviews(t *testing.T) {
 				t.Errorf("got rating_avg %v, want 0 without reviews", got)
 			}
 			// alice may review the tee again after deleting her review.
-			e.reportTo(t).as(s.alice).mustQuery(createReviewDoc, inputVars(map[string]any{
+			e.as(t, s.alice).mustQuery(t, createReviewDoc, inputVars(map[string]any{
 				"productId": gid("Product", s.tee.ID), "rating": 3, "title": "", "body": "",
 			}), nil)
 		})
@@ -926,7 +760,7 @@ func TestMutationAccount(t *testing.T) {
 			var out struct {
 				UpdateAccount struct{ User struct{ ID, Name string } }
 			}
-			e.reportTo(t).as(s.bob).mustQuery(updateAccountDoc, inputVars(map[string]any{"name": "  Robert  "}), &out)
+			e.as(t, s.bob).mustQuery(t, updateAccountDoc, inputVars(map[string]any{"name": "  Robert  "}), &out)
 			if got := out.UpdateAccount.User; got.ID != gid("User", s.bob.ID) || got.Name != "Robert" {
 				t.Errorf("got payload %+v, want bob renamed Robert (trimmed)", got)
 			}
@@ -941,20 +775,20 @@ func TestMutationAccount(t *testing.T) {
 			var out struct {
 				ChangePassword struct{ User struct{ ID, Name string } }
 			}
-			e.reportTo(t).as(s.alice).mustQuery(changePasswordDoc, inputVars(map[string]any{"currentPassword": alicePassword, "newPassword": newPassword}), &out)
+			e.as(t, s.alice).mustQuery(t, changePasswordDoc, inputVars(map[string]any{"currentPassword": alicePassword, "newPassword": newPassword}), &out)
 			if got := out.ChangePassword.User.ID; got != gid("User", s.alice.ID) {
 				t.Errorf("got user %s, want alice", got)
 			}
 			if after := db.User.GetX(ctx, s.alice.ID).PasswordHash; after == before || after == "" || strings.Contains(after, newPassword) {
 				t.Errorf("got password hash %q, want a new hash", after)
 			}
-			anon := e.reportTo(t).viewer(nil)
+			anon := e.as(t, nil)
 			var in struct{ SignIn struct{ Token string } }
-			anon.mustQuery(signInDoc, inputVars(map[string]any{"email": "alice@example.com", "password": newPassword}), &in)
+			anon.mustQuery(t, signInDoc, inputVars(map[string]any{"email": "alice@example.com", "password": newPassword}), &in)
 			if in.SignIn.Token == "" {
-				t.Errorf("got no token signing in with the new password")
+				t.Errorf("got no token signing in with the new password, want one")
 			}
-			anon.expectCode(signInDoc, inputVars(map[string]any{"email": "alice@example.com", "password": alicePassword}), "UNAUTHENTICATED")
+			anon.expectCode(t, signInDoc, inputVars(map[string]any{"email": "alice@example.com", "password": alicePassword}), "UNAUTHENTICATED")
 		})
 	})
 }
@@ -1126,122 +960,9 @@ func TestMutationFailuresLeaveDatabaseUnchanged(t *testing.T) {
 	})
 }
 
-// statementLog counts every statement, inside transactions too. The
-// harness's storetest.Counter sees only statements sent outside one: ent
-// begins a transaction on the driver the counter wraps, so the statements
-// of a mutation's transaction go past it.
-type statementLog struct {
-	mu    sync.Mutex
-	stmts []string
-}
-
-func (l *statementLog) add(query string) {
-	l.mu.Lock()
-	l.stmts = append(l.stmts, query)
-	l.mu.Unlock()
-}
-
-func (l *statementLog) reset() {
-	l.mu.Lock()
-	l.stmts = nil
-	l.mu.Unlock()
-}
-
-func (l *statementLog) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.stmts)
-}
-
-func (l *statementLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var b strings.Builder
-	for i, s := range l.stmts {
-		fmt.Fprintf(&b, "%d: %s\n", i+1, s)
-	}
-	return b.String()
-}
-
-// loggingDriver records into log every statement sent through it or
-// through a transaction it began.
-type loggingDriver struct {
-	entdialect.Driver
-	log *statementLog
-}
-
-type loggingTx struct {
-	entdialect.Tx
-	log *statementLog
-}
-
-type execQuerier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func (d loggingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.log.add(query)
-	return d.Driver.Exec(ctx, query, args, v)
-}
-
-func (d loggingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.log.add(query)
-	return d.Driver.Query(ctx, query, args, v)
-}
-
-func (d loggingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	d.log.add(query)
-	return d.Driver.(execQuerier).ExecContext(ctx, query, args...)
-}
-
-func (d loggingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	d.log.add(query)
-	return d.Driver.(execQuerier).QueryContext(ctx, query, args...)
-}
-
-func (d loggingDriver) Tx(ctx context.Context) (entdialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return loggingTx{Tx: tx, log: d.log}, nil
-}
-
-func (tx loggingTx) Exec(ctx context.Context, query string, args, v any) error {
-	tx.log.add(query)
-	return tx.Tx.Exec(ctx, query, args, v)
-}
-
-func (tx loggingTx) Query(ctx context.Context, query string, args, v any) error {
-	tx.log.add(query)
-	return tx.Tx.Query(ctx, query, args, v)
-}
-
-func (tx loggingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	tx.log.add(query)
-	return tx.Tx.(execQuerier).ExecContext(ctx, query, args...)
-}
-
-func (tx loggingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	tx.log.add(query)
-	return tx.Tx.(execQuerier).QueryContext(ctx, query, args...)
-}
-
-// loggedEnv is newEnv with a statementLog under the harness's counter.
-func loggedEnv(t *testing.T, dialect string) (*env, *statementLog) {
-	t.Helper()
-	log := &statementLog{}
-	counter := &storetest.Counter{}
-	st := storetest.Open(t, dialect, func(d entdialect.Driver) entdialect.Driver {
-		return counter.Wrap(loggingDriver{Driver: d, log: log})
-	})
-	return serveStore(t, st, counter), log
-}
-
 func TestPlaceOrderStatementsDoNotGrowWithLines(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		e, log := loggedEnv(t, dialect)
+		e := newEnv(t, dialect)
 		s := newShop(t, e.store.Client)
 		ctx := context.Background()
 		// 50 variants over 10 products.
@@ -1254,13 +975,18 @@ func TestPlaceOrderStatementsDoNotGrowWithLines(t *testing.T) {
 					SetSku(fmt.Sprintf("BULK-%d-%d", p, v)).SetTitle("V").SetPrice(int64(100+v)).SetStock(10).SaveX(ctx))
 			}
 		}
-		alice := e.as(s.alice)
+		alice := e.as(t, s.alice)
 		type cost struct{ outside, all int }
 		measure := func(query string, vars map[string]any) cost {
 			e.counter.Reset()
-			log.reset()
-			alice.mustQuery(query, vars, nil)
-			return cost{e.counter.Count(), log.count()}
+			alice.mustQuery(t, query, vars, nil)
+			c := cost{all: e.counter.Count()}
+			for _, st := range e.counter.Statements() {
+				if !st.InTx {
+					c.outside++
+				}
+			}
+			return c
 		}
 		var placed [2]cost
 		var cancelled [2]cost
@@ -1271,11 +997,11 @@ func TestPlaceOrderStatementsDoNotGrowWithLines(t *testing.T) {
 				lines[j] = lineIn{vs[j], 1 + j%3}
 			}
 			placed[i] = measure(placeOrderDoc, orderInput(lines...))
-			stmts[i] = log.String()
+			stmts[i] = e.counter.String()
 			// The order just placed is the newest; find it to cancel it.
 			o, err := e.store.Client.Order.Query().Where(order.CustomerID(s.alice.ID)).Order(ent.Desc(order.FieldID)).First(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			cancelled[i] = measure(cancelOrderDoc, idInput("Order", o.ID))
 		}

@@ -56,7 +56,7 @@ func (e *env) page(t *testing.T, s listSpec, vars map[string]any) connJSON[refJS
 		List connJSON[refJSON]
 		Node *struct{ List connJSON[refJSON] }
 	}
-	e.mustQuery(s.query(), vars, &data)
+	e.mustQuery(t, s.query(), vars, &data)
 	if data.Node != nil {
 		return data.Node.List
 	}
@@ -124,7 +124,7 @@ func walkForward(t *testing.T, e *env, s listSpec, base map[string]any, size int
 	vars := with(base, "first", size)
 	for page := 0; ; page++ {
 		if page > len(want)/size+1 {
-			t.Fatalf("page %d: still hasNextPage after %d of %d items", page, len(got), len(want))
+			t.Fatalf("page %d: got hasNextPage after %d of %d items, want the end", page, len(got), len(want))
 		}
 		c := e.page(t, s, vars)
 		from := len(got)
@@ -148,7 +148,7 @@ func walkBackward(t *testing.T, e *env, s listSpec, base map[string]any, size in
 	vars := with(base, "last", size)
 	for page := 0; ; page++ {
 		if page > len(want)/size+1 {
-			t.Fatalf("page %d: still hasPreviousPage after %d of %d items", page, len(got), len(want))
+			t.Fatalf("page %d: got hasPreviousPage after %d of %d items, want the start", page, len(got), len(want))
 		}
 		c := e.page(t, s, vars)
 		to := len(want) - len(got)
@@ -253,7 +253,7 @@ func TestPaginationWalk(t *testing.T) {
 
 		for _, w := range walks {
 			if len(w.want) <= w.size {
-				t.Fatalf("test data: %s has %d items, want more than one page of %d", w.name, len(w.want), w.size)
+				t.Fatalf("test data: got %d items in %s, want more than one page of %d", len(w.want), w.name, w.size)
 			}
 			t.Run(w.name+"/Forward", func(t *testing.T) { walkForward(t, e, w.spec, w.vars, w.size, w.want) })
 			t.Run(w.name+"/Backward", func(t *testing.T) { walkBackward(t, e, w.spec, w.vars, w.size, w.want) })
@@ -463,17 +463,17 @@ func TestPaginationCursorOfDeletedRow(t *testing.T) {
 			}
 		}
 		if victim == nil {
-			t.Fatal("test data: no unordered, reviewed product away from the ends of the lists")
+			t.Fatal("test data: got no unordered, reviewed product away from the ends of the lists, want one")
 		}
 		c := e.store.Client
 		if _, err := c.Review.Delete().Where(review.ProductID(victim.ID)).Exec(ctx); err != nil {
-			t.Fatalf("delete reviews: %v", err)
+			t.Fatalf("delete reviews: got error %v, want nil", err)
 		}
 		if _, err := c.Variant.Delete().Where(variant.ProductID(victim.ID)).Exec(ctx); err != nil {
-			t.Fatalf("delete variants: %v", err)
+			t.Fatalf("delete variants: got error %v, want nil", err)
 		}
 		if err := c.Product.DeleteOneID(victim.ID).Exec(ctx); err != nil {
-			t.Fatalf("delete product: %v", err)
+			t.Fatalf("delete product: got error %v, want nil", err)
 		}
 
 		for i, o := range orders {

@@ -21,14 +21,14 @@ func TestPlansUseIndexes(t *testing.T) {
 	e := newEnv(t, dialect.Postgres)
 	ctx := context.Background()
 	if _, err := seed.Scale(ctx, e.store, 2000, nil); err != nil {
-		t.Fatalf("seed: %v", err)
+		t.Fatalf("seed: got error %v, want nil", err)
 	}
 	if _, err := e.store.DB.ExecContext(ctx, "ANALYZE"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	noSeqScan := func(t *testing.T, stmt, plan string) {
 		if strings.Contains(plan, "Seq Scan") {
-			t.Errorf("sequential scan in the plan of\n%s\n%s", stmt, plan)
+			t.Errorf("got a sequential scan, want none, in the plan of\n%s\n%s", stmt, plan)
 		}
 	}
 	// Staff see every row; shoppers' queries carry the row-level rules
@@ -37,7 +37,7 @@ func TestPlansUseIndexes(t *testing.T) {
 		t.Run("viewer="+viewer, func(t *testing.T) {
 			v := e
 			if viewer != "" {
-				v = e.as(e.user(viewer))
+				v = e.as(t, e.user(t, viewer))
 			}
 			explainQueries(t, v, "EXPLAIN", "SET enable_seqscan = off", noSeqScan)
 		})
@@ -58,14 +58,17 @@ func TestScalePlans(t *testing.T) {
 		t.Run("viewer="+viewer, func(t *testing.T) {
 			e := base
 			if viewer != "" {
-				e = base.as(base.user(viewer))
+				e = base.as(t, base.user(t, viewer))
 			}
 			scalePlans(t, e)
 		})
 	}
 }
 
+// scalePlans fails t on a sequential scan of a large table in the plan of
+// any statement the main queries send.
 func scalePlans(t *testing.T, e *env) {
+	t.Helper()
 	explainQueries(t, e, "EXPLAIN (ANALYZE, BUFFERS)", "", func(t *testing.T, stmt, plan string) {
 		// totalCount reads every matching row by definition; for a broad
 		// filter PostgreSQL rightly finds a parallel scan cheapest.
@@ -74,7 +77,7 @@ func scalePlans(t *testing.T, e *env) {
 		}
 		if strings.Contains(plan, "Seq Scan on products") || strings.Contains(plan, "Seq Scan on variants") ||
 			strings.Contains(plan, "Seq Scan on reviews") || strings.Contains(plan, "Seq Scan on orders") {
-			t.Errorf("sequential scan of a large table in the plan of\n%s\n%s", stmt, plan)
+			t.Errorf("got a sequential scan of a large table, want none, in the plan of\n%s\n%s", stmt, plan)
 		}
 	})
 }
@@ -83,6 +86,7 @@ func scalePlans(t *testing.T, e *env) {
 // statement they sent, after setup on the same connection, and hands each
 // plan to check.
 func explainQueries(t *testing.T, e *env, explain, setup string, check func(t *testing.T, stmt, plan string)) {
+	t.Helper()
 	ctx := context.Background()
 	var first struct {
 		Products struct {
@@ -94,8 +98,8 @@ func explainQueries(t *testing.T, e *env, explain, setup string, check func(t *t
 			Edges []struct{ Node struct{ Number string } }
 		}
 	}
-	staff := e.as(e.user("staff@shopgraph.dev"))
-	staff.mustQuery(`{ products(first: 5, orderBy: {field: PRICE}) { pageInfo { endCursor } edges { node { slug } } }
+	staff := e.as(t, e.user(t, "staff@shopgraph.dev"))
+	staff.mustQuery(t, `{ products(first: 5, orderBy: {field: PRICE}) { pageInfo { endCursor } edges { node { slug } } }
 		categories { slug } orders(first: 1) { edges { node { number } } } }`, nil, &first)
 
 	queries := map[string]string{
@@ -121,25 +125,25 @@ func explainQueries(t *testing.T, e *env, explain, setup string, check func(t *t
 			e.counter.Reset()
 			// Fields a viewer may not see fail or are null; whatever
 			// statements the rest sent are explained.
-			e.query(q, nil)
+			e.query(t, q, nil)
 			stmts := e.counter.Statements()
 			if len(stmts) == 0 {
 				t.Skip("no statements for this viewer")
 			}
 			conn, err := e.store.DB.Conn(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("got error %v, want nil", err)
 			}
 			defer conn.Close()
 			if setup != "" {
 				if _, err := conn.ExecContext(ctx, setup); err != nil {
-					t.Fatal(err)
+					t.Fatalf("got error %v, want nil", err)
 				}
 			}
 			for _, s := range stmts {
 				rows, err := conn.QueryContext(ctx, explain+" "+s.Query, s.Args...)
 				if err != nil {
-					t.Fatalf("explain %s: %v", s.Query, err)
+					t.Fatalf("explain %s: got error %v, want nil", s.Query, err)
 				}
 				var plan []string
 				for rows.Next() {

@@ -3,12 +3,10 @@ package graph_test
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"math"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +17,6 @@ import (
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/user"
-	"github.com/shopgraph/shopgraph/graph/relay"
 )
 
 // The tests in this file check every query and field of the schema against
@@ -171,16 +168,16 @@ func loadDemo(t *testing.T, e *env) *demoData {
 	}
 	var err error
 	if f.products, err = c.Product.Query().WithVariants().WithReviews().Order(product.ByID()).All(ctx); err != nil {
-		t.Fatalf("load products: %v", err)
+		t.Fatalf("load products: got error %v, want nil", err)
 	}
 	if f.categories, err = c.Category.Query().Order(category.ByID()).All(ctx); err != nil {
-		t.Fatalf("load categories: %v", err)
+		t.Fatalf("load categories: got error %v, want nil", err)
 	}
 	if f.users, err = c.User.Query().WithOrders().WithReviews().Order(user.ByID()).All(ctx); err != nil {
-		t.Fatalf("load users: %v", err)
+		t.Fatalf("load users: got error %v, want nil", err)
 	}
 	if f.orders, err = c.Order.Query().WithLines().Order(order.ByID()).All(ctx); err != nil {
-		t.Fatalf("load orders: %v", err)
+		t.Fatalf("load orders: got error %v, want nil", err)
 	}
 	for _, p := range f.products {
 		f.productByID[p.ID] = p
@@ -202,7 +199,7 @@ func loadDemo(t *testing.T, e *env) *demoData {
 		f.userByEmail[u.Email] = u
 	}
 	if len(f.products) == 0 || len(f.orders) == 0 || len(f.reviews) == 0 {
-		t.Fatalf("demo data is missing: %d products, %d orders, %d reviews", len(f.products), len(f.orders), len(f.reviews))
+		t.Fatalf("demo data: got %d products, %d orders, %d reviews, want some of each", len(f.products), len(f.orders), len(f.reviews))
 	}
 	return f
 }
@@ -212,7 +209,7 @@ func (f *demoData) user(t *testing.T, email string) *ent.User {
 	t.Helper()
 	u, ok := f.userByEmail[email]
 	if !ok {
-		t.Fatalf("no user %s in the demo data", email)
+		t.Fatalf("demo data: got no user %s, want one", email)
 	}
 	return u
 }
@@ -287,17 +284,6 @@ func reviewID(r *ent.Review) int     { return r.ID }
 func orderID(o *ent.Order) int       { return o.ID }
 func userID(u *ent.User) int         { return u.ID }
 func categoryID(c *ent.Category) int { return c.ID }
-
-// gid is the global ID of row id of a GraphQL type.
-func gid(typ string, id int) string { return relay.ToGlobalID(typ, id) }
-
-func gids[T any](typ string, rows []T, id func(T) int) []string {
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = gid(typ, id(r))
-	}
-	return out
-}
 
 // minPrice is a product's "from" price: its cheapest variant's.
 func minPrice(p *ent.Product) int64 {
@@ -469,74 +455,6 @@ func sortLines(ls []lineJSON) {
 	slices.SortFunc(ls, func(a, b lineJSON) int { return strings.Compare(a.ID, b.ID) })
 }
 
-// same fails the test unless got and want are deeply equal.
-func checkSame[T any](t *testing.T, what string, got, want T) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		g, _ := json.Marshal(got)
-		w, _ := json.Marshal(want)
-		t.Errorf("%s:\ngot  %s,\nwant %s", what, g, w)
-	}
-}
-
-// readable turns global IDs into "Type:id" for failure messages.
-func readable(ids []string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		typ, n, err := relay.FromGlobalID("id", id)
-		if err != nil {
-			out[i] = id
-			continue
-		}
-		out[i] = typ + ":" + strconv.Itoa(n)
-	}
-	return out
-}
-
-// checkIDs fails the test unless got lists exactly the IDs of want, in order.
-func checkIDs(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	if !slices.Equal(got, want) {
-		t.Errorf("%s: got %d IDs %v, want %d IDs %v", what, len(got), readable(got), len(want), readable(want))
-	}
-}
-
-// decode unmarshals raw into v, failing the test on error.
-func decodeJSON(t *testing.T, raw json.RawMessage, v any) {
-	t.Helper()
-	if err := json.Unmarshal(raw, v); err != nil {
-		t.Fatalf("decode %s: %v", raw, err)
-	}
-}
-
-// fields returns the field names of an error's extensions.fields.
-func errorFields(e gqlError) []string {
-	list, _ := e.Extensions["fields"].([]any)
-	var out []string
-	for _, item := range list {
-		m, _ := item.(map[string]any)
-		name, _ := m["field"].(string)
-		out = append(out, name)
-	}
-	return out
-}
-
-// expectInvalid asserts q fails with one BAD_USER_INPUT error naming field
-// in extensions.fields (any field when field is empty).
-func (e *env) expectInvalid(t *testing.T, q string, vars map[string]any, field string) {
-	t.Helper()
-	res := e.query(q, vars)
-	if len(res.Errors) != 1 {
-		t.Fatalf("got %d errors, want 1 BAD_USER_INPUT: %+v (data %s)", len(res.Errors), res.Errors, res.Data)
-	}
-	if got := res.code(t); got != "BAD_USER_INPUT" {
-		t.Fatalf("got code %q, want BAD_USER_INPUT: %+v", got, res.Errors)
-	}
-	if field != "" && !slices.Contains(errorFields(res.Errors[0]), field) {
-		t.Errorf("got extensions.fields %v, want one named %q: %+v", errorFields(res.Errors[0]), field, res.Errors[0])
-	}
-}
-
 // nodeQuery fetches one node with a selection valid for its type.
 func nodeQuery(selection string) string {
 	return `query($id: ID!) { node(id: $id) { __typename ` + selection + ` } }`
@@ -579,7 +497,7 @@ func TestQueryNode(t *testing.T) {
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
 					var data struct{ Node json.RawMessage }
-					e.mustQuery(nodeQuery(`id `+tc.selection), map[string]any{"id": tc.id}, &data)
+					e.mustQuery(t, nodeQuery(`id `+tc.selection), map[string]any{"id": tc.id}, &data)
 					var head refJSON
 					decodeJSON(t, data.Node, &head)
 					if head.Typename != tc.name || head.ID != tc.id {
@@ -610,7 +528,7 @@ func TestQueryNode(t *testing.T) {
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
 					var data struct{ Node *refJSON }
-					e.mustQuery(nodeQuery("id"), map[string]any{"id": tc.id}, &data)
+					e.mustQuery(t, nodeQuery("id"), map[string]any{"id": tc.id}, &data)
 					if data.Node != nil {
 						t.Errorf("got %+v, want null", *data.Node)
 					}
@@ -658,13 +576,13 @@ func TestQueryNode(t *testing.T) {
 				want[5].ID, want[6].ID, want[7].ID, want[8].ID, gid("Review", 999999), want[10].ID,
 			}
 			var data struct{ Nodes []*refJSON }
-			e.mustQuery(nodesQuery, map[string]any{"ids": in}, &data)
+			e.mustQuery(t, nodesQuery, map[string]any{"ids": in}, &data)
 			checkSame(t, "nodes", data.Nodes, want)
 		})
 
 		t.Run("NodesEmptyList", func(t *testing.T) {
 			var data struct{ Nodes []*refJSON }
-			e.mustQuery(nodesQuery, map[string]any{"ids": []string{}}, &data)
+			e.mustQuery(t, nodesQuery, map[string]any{"ids": []string{}}, &data)
 			if data.Nodes == nil || len(data.Nodes) != 0 {
 				t.Errorf("got %v, want []", data.Nodes)
 			}
@@ -676,7 +594,7 @@ func TestQueryNode(t *testing.T) {
 				in[i] = gid("Product", f.products[i%len(f.products)].ID)
 			}
 			var data struct{ Nodes []*refJSON }
-			e.mustQuery(nodesQuery, map[string]any{"ids": in}, &data)
+			e.mustQuery(t, nodesQuery, map[string]any{"ids": in}, &data)
 			if len(data.Nodes) != 100 {
 				t.Fatalf("got %d nodes, want 100", len(data.Nodes))
 			}
@@ -708,25 +626,19 @@ func TestQueryNode(t *testing.T) {
 			anon := *e
 			anon.token = ""
 			var data struct{ Viewer *userJSON }
-			anon.mustQuery(`{ viewer { `+userFields+` } }`, nil, &data)
+			anon.mustQuery(t, `{ viewer { `+userFields+` } }`, nil, &data)
 			if data.Viewer != nil {
 				t.Errorf("got %+v, want null", *data.Viewer)
 			}
 		})
 		t.Run("ViewerIsTheSignedInUser", func(t *testing.T) {
 			var data struct{ Viewer *struct{ Email string } }
-			e.mustQuery(`{ viewer { email } }`, nil, &data)
+			e.mustQuery(t, `{ viewer { email } }`, nil, &data)
 			if data.Viewer == nil || data.Viewer.Email != "staff@shopgraph.dev" {
 				t.Errorf("got %+v, want staff@shopgraph.dev", data.Viewer)
 			}
 		})
 	})
-}
-
-// relayRaw encodes raw text the way global IDs are encoded, to build
-// well-encoded but malformed IDs.
-func relayRaw(s string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
 const productsQuery = `query($filter: ProductFilter, $orderBy: ProductOrder) {
@@ -737,7 +649,7 @@ const productsQuery = `query($filter: ProductFilter, $orderBy: ProductOrder) {
 func listProducts(t *testing.T, e *env, vars map[string]any) connJSON[refJSON] {
 	t.Helper()
 	var data struct{ Products connJSON[refJSON] }
-	e.mustQuery(productsQuery, vars, &data)
+	e.mustQuery(t, productsQuery, vars, &data)
 	return data.Products
 }
 
@@ -779,7 +691,7 @@ func TestQueryProducts(t *testing.T) {
 		deep := f.deepest()
 		chain := append(f.ancestors(deep), deep) // root .. leaf
 		if len(chain) < 3 {
-			t.Fatalf("demo data has no three-level category: %d levels", len(chain))
+			t.Fatalf("demo data: got a category chain of %d levels, want 3", len(chain))
 		}
 		var prices []int64
 		for _, p := range f.products {
@@ -850,10 +762,10 @@ func TestQueryProducts(t *testing.T) {
 				t.Run(tc.name, func(t *testing.T) {
 					want := newestProducts(keepOnly(f.products, tc.keep))
 					if (len(want) == 0) != tc.empty {
-						t.Fatalf("test data: filter keeps %d of %d products", len(want), len(f.products))
+						t.Fatalf("test data: got the filter keeping %d of %d products, want some but not all", len(want), len(f.products))
 					}
 					if len(want) == len(f.products) && tc.input != nil && tc.name != "PriceMinZero" {
-						t.Fatalf("test data: filter keeps every product")
+						t.Fatalf("test data: got the filter keeping every product, want some left out")
 					}
 					c := listProducts(t, e, map[string]any{"filter": tc.input})
 					checkWholeList(t, c, gids("Product", want, productID))
@@ -934,7 +846,7 @@ func TestQueryProducts(t *testing.T) {
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
 					var data struct{ Product *productJSON }
-					e.mustQuery(productQuery, tc.vars, &data)
+					e.mustQuery(t, productQuery, tc.vars, &data)
 					if data.Product != nil {
 						data.Product.AverageRating = roundRating(data.Product.AverageRating)
 					}
@@ -974,7 +886,7 @@ func TestQuerySearch(t *testing.T) {
 		c := e.store.Client
 		cat, err := c.Category.Create().SetName("Things").SetSlug("things").Save(ctx)
 		if err != nil {
-			t.Fatalf("create category: %v", err)
+			t.Fatalf("create category: got error %v, want nil", err)
 		}
 		for _, p := range []struct{ slug, title, description string }{
 			{"lantern", "Brass Lantern", "Lights up a tent."},
@@ -985,12 +897,12 @@ func TestQuerySearch(t *testing.T) {
 			_, err := c.Product.Create().SetSlug(p.slug).SetTitle(p.title).SetDescription(p.description).
 				SetCategoryID(cat.ID).SetStatus(product.StatusACTIVE).Save(ctx)
 			if err != nil {
-				t.Fatalf("create product %s: %v", p.slug, err)
+				t.Fatalf("create product %s: got error %v, want nil", p.slug, err)
 			}
 		}
 		products, err := c.Product.Query().All(ctx) // as stored: times at the database's precision
 		if err != nil {
-			t.Fatalf("load products: %v", err)
+			t.Fatalf("load products: got error %v, want nil", err)
 		}
 		tests := []struct {
 			name string
@@ -1017,7 +929,7 @@ func TestQuerySearch(t *testing.T) {
 					slugs = append(slugs, p.Slug)
 				}
 				if !slices.Equal(sortedStrings(slugs), sortedStrings(tc.want)) {
-					t.Fatalf("test table: term %q matches %v, table says %v", tc.term, slugs, tc.want)
+					t.Fatalf("test table: got term %q matching %v, want %v as the table says", tc.term, slugs, tc.want)
 				}
 				c := listProducts(t, e, map[string]any{"filter": map[string]any{"search": tc.term}})
 				checkWholeList(t, c, gids("Product", newestProducts(want), productID))
@@ -1044,7 +956,7 @@ func TestQueryProductFields(t *testing.T) {
 		f := loadDemo(t, e)
 		withoutReviews := keepOnly(f.products, func(p *ent.Product) bool { return len(p.Edges.Reviews) == 0 })
 		if len(withoutReviews) == 0 || len(withoutReviews) == len(f.products) {
-			t.Fatalf("test data: %d of %d products lack reviews, want some but not all", len(withoutReviews), len(f.products))
+			t.Fatalf("test data: got %d of %d products without reviews, want some but not all", len(withoutReviews), len(f.products))
 		}
 
 		t.Run("EveryProduct", func(t *testing.T) {
@@ -1054,7 +966,7 @@ func TestQueryProductFields(t *testing.T) {
 					Reviews connJSON[reviewJSON]
 				}]
 			}
-			e.mustQuery(`{ products(first: 100) { totalCount edges { node {
+			e.mustQuery(t, `{ products(first: 100) { totalCount edges { node {
 				`+productFields+`
 				reviews(first: 100) { totalCount edges { node { `+reviewFields+` } } }
 			} } } }`, nil, &data)
@@ -1070,7 +982,7 @@ func TestQueryProductFields(t *testing.T) {
 					}
 				}
 				if p == nil {
-					t.Fatalf("got unknown product %s", got.ID)
+					t.Fatalf("got unknown product %s, want a demo product", got.ID)
 				}
 				got.AverageRating = roundRating(got.AverageRating)
 				checkSame(t, "product "+p.Slug, got.productJSON, f.wantProduct(p))
@@ -1108,7 +1020,7 @@ func TestQueryProductFields(t *testing.T) {
 							Reviews connJSON[refJSON]
 						}]
 					}
-					e.mustQuery(`query($orderBy: ReviewOrder) { products(first: 100) { edges { node {
+					e.mustQuery(t, `query($orderBy: ReviewOrder) { products(first: 100) { edges { node {
 						id reviews(first: 100, orderBy: $orderBy) `+idConnection+`
 					} } } }`, map[string]any{"orderBy": tc.orderBy}, &data)
 					for _, n := range data.Products.nodes() {
@@ -1119,7 +1031,7 @@ func TestQueryProductFields(t *testing.T) {
 							}
 						}
 						if p == nil {
-							t.Fatalf("got unknown product %s", n.ID)
+							t.Fatalf("got unknown product %s, want a demo product", n.ID)
 						}
 						want := gids("Review", sortedBy(p.Edges.Reviews, tc.key, reviewID, tc.desc), reviewID)
 						checkWholeList(t, n.Reviews, want)
@@ -1136,7 +1048,7 @@ func TestQueryProductFields(t *testing.T) {
 					Product struct{ ID, Slug string }
 				}
 			}
-			e.mustQuery(nodeQuery(`... on Review { author { `+userFields+` } product { id slug } }`),
+			e.mustQuery(t, nodeQuery(`... on Review { author { `+userFields+` } product { id slug } }`),
 				map[string]any{"id": gid("Review", r.ID)}, &data)
 			var author *ent.User
 			for _, u := range f.users {
@@ -1157,7 +1069,7 @@ func TestQueryProductFields(t *testing.T) {
 					Product productJSON
 				}
 			}
-			e.mustQuery(nodeQuery(`... on Variant { product { `+productFields+` } }`),
+			e.mustQuery(t, nodeQuery(`... on Variant { product { `+productFields+` } }`),
 				map[string]any{"id": gid("Variant", v.ID)}, &data)
 			data.Node.Product.AverageRating = roundRating(data.Node.Product.AverageRating)
 			checkSame(t, "product", data.Node.Product, f.wantProduct(p))
@@ -1178,7 +1090,7 @@ func TestQueryCategories(t *testing.T) {
 				want = append(want, f.wantCategory(c))
 			}
 			var data struct{ Categories []categoryJSON }
-			e.mustQuery(`{ categories { `+categoryFields+` } }`, nil, &data)
+			e.mustQuery(t, `{ categories { `+categoryFields+` } }`, nil, &data)
 			checkSame(t, "categories", data.Categories, want)
 		})
 
@@ -1189,7 +1101,7 @@ func TestQueryCategories(t *testing.T) {
 					Products connJSON[refJSON]
 				}
 			}
-			e.mustQuery(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Category {
+			e.mustQuery(t, `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Category {
 				`+categoryFields+` products(first: 100) `+idConnection+`
 			} } }`, map[string]any{"ids": gids("Category", f.categories, categoryID)}, &data)
 			if len(data.Nodes) != len(f.categories) {
@@ -1200,7 +1112,7 @@ func TestQueryCategories(t *testing.T) {
 				checkSame(t, "category "+c.Slug, got.categoryJSON, f.wantCategory(c))
 				want := gids("Product", newestProducts(f.productsIn(c.ID)), productID)
 				if len(want) == 0 {
-					t.Errorf("test data: category %s has no products", c.Slug)
+					t.Errorf("test data: got no products in category %s, want some", c.Slug)
 				}
 				checkWholeList(t, got.Products, want)
 			}
@@ -1229,7 +1141,7 @@ func TestQueryCategories(t *testing.T) {
 			for _, c := range chain {
 				t.Run(c.Slug, func(t *testing.T) {
 					var data categoryResult
-					e.mustQuery(categoryQuery, map[string]any{"slug": c.Slug}, &data)
+					e.mustQuery(t, categoryQuery, map[string]any{"slug": c.Slug}, &data)
 					if data.Category == nil {
 						t.Fatalf("got null, want category %s", c.Slug)
 					}
@@ -1291,10 +1203,10 @@ func TestQueryCategories(t *testing.T) {
 				t.Run(tc.name, func(t *testing.T) {
 					want := sortedBy(keepOnly(f.productsIn(root.ID), tc.keep), productKeys[tc.key], productID, tc.desc)
 					if len(want) == 0 {
-						t.Fatalf("test data: filter matches nothing in %s", root.Slug)
+						t.Fatalf("test data: got the filter matching nothing in %s, want some", root.Slug)
 					}
 					var data categoryResult
-					e.mustQuery(categoryQuery, map[string]any{"slug": root.Slug, "filter": tc.filter, "orderBy": tc.orderBy}, &data)
+					e.mustQuery(t, categoryQuery, map[string]any{"slug": root.Slug, "filter": tc.filter, "orderBy": tc.orderBy}, &data)
 					checkWholeList(t, data.Category.Products, gids("Product", want, productID))
 				})
 			}
@@ -1306,7 +1218,7 @@ func TestQueryCategories(t *testing.T) {
 
 		t.Run("UnknownSlugIsNull", func(t *testing.T) {
 			var data categoryResult
-			e.mustQuery(categoryQuery, map[string]any{"slug": "no-such-category"}, &data)
+			e.mustQuery(t, categoryQuery, map[string]any{"slug": "no-such-category"}, &data)
 			if data.Category != nil {
 				t.Errorf("got %+v, want null", *data.Category)
 			}
@@ -1355,7 +1267,7 @@ func TestQueryOrders(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				var data struct{ Orders connJSON[orderJSON] }
-				e.mustQuery(ordersQuery, map[string]any{"filter": tc.filter, "orderBy": tc.orderBy}, &data)
+				e.mustQuery(t, ordersQuery, map[string]any{"filter": tc.filter, "orderBy": tc.orderBy}, &data)
 				want := []orderJSON{}
 				for _, o := range sortedBy(keepOnly(f.orders, tc.keep), byCreated, orderID, tc.desc) {
 					want = append(want, f.wantOrder(o))
@@ -1385,7 +1297,7 @@ func TestQueryOrders(t *testing.T) {
 		t.Run("TotalIsSumOfSubtotals", func(t *testing.T) {
 			// Independent of wantOrder: add up what the API itself reports.
 			var data struct{ Orders connJSON[orderJSON] }
-			e.mustQuery(ordersQuery, nil, &data)
+			e.mustQuery(t, ordersQuery, nil, &data)
 			for _, o := range data.Orders.nodes() {
 				var sum int64
 				for _, l := range o.Lines {
@@ -1419,7 +1331,7 @@ func TestQueryOrders(t *testing.T) {
 							}
 						}
 					}
-					e.mustQuery(orderQuery, map[string]any{"number": o.Number}, &data)
+					e.mustQuery(t, orderQuery, map[string]any{"number": o.Number}, &data)
 					if data.Order == nil {
 						t.Fatalf("got null, want order %s", o.Number)
 					}
@@ -1433,7 +1345,7 @@ func TestQueryOrders(t *testing.T) {
 					for _, l := range data.Order.LineDetails {
 						line := keepOnly(o.Edges.Lines, func(cand *ent.OrderLine) bool { return gid("OrderLine", cand.ID) == l.ID })
 						if len(line) != 1 {
-							t.Fatalf("got unknown line %s", l.ID)
+							t.Fatalf("got unknown line %s, want a demo order line", l.ID)
 						}
 						v := f.variants[line[0].VariantID]
 						checkSame(t, "variant", l.Variant, f.wantVariant(v))
@@ -1446,7 +1358,7 @@ func TestQueryOrders(t *testing.T) {
 
 		t.Run("UnknownNumberIsNull", func(t *testing.T) {
 			var data struct{ Order *orderJSON }
-			e.mustQuery(orderQuery, map[string]any{"number": "SG-999999"}, &data)
+			e.mustQuery(t, orderQuery, map[string]any{"number": "SG-999999"}, &data)
 			if data.Order != nil {
 				t.Errorf("got %+v, want null", *data.Order)
 			}
@@ -1510,7 +1422,7 @@ func TestQueryUsers(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				var data struct{ Users connJSON[userJSON] }
-				e.mustQuery(usersQuery, map[string]any{"filter": tc.filter, "orderBy": tc.orderBy}, &data)
+				e.mustQuery(t, usersQuery, map[string]any{"filter": tc.filter, "orderBy": tc.orderBy}, &data)
 				want := []userJSON{}
 				for _, u := range sortedBy(keepOnly(f.users, tc.keep), tc.key, userID, tc.desc) {
 					want = append(want, f.wantUser(u))
@@ -1557,7 +1469,7 @@ func TestQueryUsers(t *testing.T) {
 							Orders, Reviews connJSON[refJSON]
 						}]
 					}
-					e.mustQuery(`query($o: OrderOrder, $r: ReviewOrder) { users(first: 100) { edges { node {
+					e.mustQuery(t, `query($o: OrderOrder, $r: ReviewOrder) { users(first: 100) { edges { node {
 						id email
 						orders(first: 100, orderBy: $o) `+idConnection+`
 						reviews(first: 100, orderBy: $r) `+idConnection+`
@@ -1581,7 +1493,7 @@ func TestQueryUsers(t *testing.T) {
 			var data struct {
 				Node struct{ Orders connJSON[orderJSON] }
 			}
-			e.mustQuery(nodeQuery(`... on User { orders { totalCount edges { node { `+orderFields+` } } } }`),
+			e.mustQuery(t, nodeQuery(`... on User { orders { totalCount edges { node { `+orderFields+` } } } }`),
 				map[string]any{"id": gid("User", casey.ID)}, &data)
 			want := []orderJSON{}
 			// casey.Edges.Orders lack their lines; f.orders has them.
@@ -1593,7 +1505,7 @@ func TestQueryUsers(t *testing.T) {
 				sortLines(got[i].Lines)
 			}
 			if len(want) == 0 {
-				t.Fatalf("test data: %s has no orders", casey.Email)
+				t.Fatalf("test data: got no orders of %s, want some", casey.Email)
 			}
 			checkSame(t, "orders", got, want)
 			if data.Node.Orders.TotalCount != len(want) {

@@ -3,12 +3,18 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/shopgraph/shopgraph/ent/order"
+	"github.com/shopgraph/shopgraph/ent/orderline"
+	"github.com/shopgraph/shopgraph/ent/product"
+	"github.com/shopgraph/shopgraph/ent/stockmovement"
 	"github.com/shopgraph/shopgraph/ent/user"
+	"github.com/shopgraph/shopgraph/ent/variant"
 )
 
 // The core promise of the data layer: the statements a request sends depend
@@ -76,6 +82,7 @@ var ordersStatements = []string{
 
 // buildCatalog makes 10 or 1,000 products under 10 root categories.
 func buildCatalog(t *testing.T, e *env, small bool) {
+	t.Helper()
 	if small {
 		catalog(t, e.store.Client, 10, 1)
 	} else {
@@ -146,16 +153,14 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 					e := newEnv(t, dialect)
 					if tc.staff { // created first: the oldest user, off the users page
 						staff := e.store.Client.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(context.Background())
-						e = e.as(staff)
+						e = e.as(t, staff)
 					}
 					tc.build(t, e, small)
 					e.counter.Reset()
 					var data map[string]any
-					e.mustQuery(tc.query, nil, &data)
+					e.mustQuery(t, tc.query, nil, &data)
 					counts[small], rows[small] = e.counter.Count(), tc.rowsPath(data)
-					if logs := e.logs.String(); strings.Contains(logs, stallLog) {
-						t.Errorf("%d rows: a batch ran after a stall, not when the operation went quiet:\n%s", rows[small], grepLines(logs, stallLog))
-					}
+					checkNoStall(t, e)
 					if got, want := counts[small], len(tc.want); got != want {
 						t.Errorf("%d rows: got %d statements, want %d (one per edge: %q)\n%s", rows[small], got, want, tc.want, e.counter)
 					}
@@ -170,10 +175,6 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 		}
 	})
 }
-
-// stallLog is what the handler logs when a batch ran because its operation
-// had made no progress for the stall window, not because it had gone quiet.
-const stallLog = "dataloader batch ran after a stall"
 
 // TestStatementsUnderLoad: one request's statements stay one per edge while
 // 32 copies of the same query run at once and CPU-burning goroutines
@@ -221,14 +222,14 @@ func TestStatementsUnderLoad(t *testing.T) {
 			close(stop)
 			wg.Wait()
 			if failed.Load() > 0 {
-				t.Errorf("%d of %d concurrent copies failed", failed.Load(), background.Load())
+				t.Errorf("got %d of %d concurrent copies failed, want none", failed.Load(), background.Load())
 			}
 		}()
 		for i := range 3 {
 			id := fmt.Sprintf("measured-%s-%d", dialect, i)
 			res, err := e.post(catalogQuery, nil, id)
 			if err != nil || len(res.Errors) > 0 {
-				t.Fatalf("measured request: %v %+v", err, res.Errors)
+				t.Fatalf("measured request: got error %v and errors %+v, want data", err, res.Errors)
 			}
 			stmts := e.counter.Tagged(id)
 			if got, want := len(stmts), len(catalogStatements); got != want {
@@ -239,21 +240,8 @@ func TestStatementsUnderLoad(t *testing.T) {
 				t.Errorf("request %d under load: got %d statements, want %d (one per edge: %q)\n%s", i, got, want, catalogStatements, list.String())
 			}
 		}
-		if logs := e.logs.String(); strings.Contains(logs, stallLog) {
-			t.Errorf("a batch ran after a stall:\n%s", grepLines(logs, stallLog))
-		}
+		checkNoStall(t, e)
 	})
-}
-
-// grepLines returns the lines of s that contain substr.
-func grepLines(s, substr string) string {
-	var out []string
-	for _, line := range strings.Split(s, "\n") {
-		if strings.Contains(line, substr) {
-			out = append(out, line)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 // TestReadsOnlyWhatItShows: no read statement selects a password hash (a
@@ -265,7 +253,7 @@ func TestReadsOnlyWhatItShows(t *testing.T) {
 		staff := e.store.Client.User.Create().SetEmail("staff@example.com").SetName("Staff").SetRole(user.RoleSTAFF).SaveX(context.Background())
 		catalog(t, e.store.Client, 2, 3)
 		orders(t, e.store.Client, 3, 2)
-		e = e.as(staff)
+		e = e.as(t, staff)
 		for _, tc := range []struct {
 			name, query, absent string
 		}{
@@ -276,10 +264,10 @@ func TestReadsOnlyWhatItShows(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				e.counter.Reset()
-				e.mustQuery(tc.query, nil, nil)
+				e.mustQuery(t, tc.query, nil, nil)
 				for _, s := range e.counter.Statements() {
 					if strings.Contains(s.Query, tc.absent) {
-						t.Errorf("statement reads %s: %s", tc.absent, s.Query)
+						t.Errorf("got a statement reading %s, want none: %s", tc.absent, s.Query)
 					}
 				}
 			})
@@ -291,7 +279,7 @@ func TestReadsOnlyWhatItShows(t *testing.T) {
 				}
 			}
 			e.store.Client.Product.Update().SetDescription("Soft and warm.").ExecX(context.Background())
-			e.mustQuery(`{ products(first: 2) { edges { node { description } } } }`, nil, &data)
+			e.mustQuery(t, `{ products(first: 2) { edges { node { description } } } }`, nil, &data)
 			if len(data.Products.Edges) == 0 || data.Products.Edges[0].Node.Description != "Soft and warm." {
 				t.Errorf("got %+v, want the description", data.Products)
 			}
@@ -306,7 +294,7 @@ func TestMutationRootFieldsRunInTurn(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)
 		catalog(t, e.store.Client, 1, 3)
-		e = e.as(e.user("a1@example.com"))
+		e = e.as(t, e.user(t, "a1@example.com"))
 		const m = `mutation {
   a: updateAccount(input: { name: "First" }) { user { name reviews(first: 2) { edges { node { rating product { title } } } } } }
   b: updateAccount(input: { name: "Second" }) { user { name reviews(first: 1) { edges { node { rating } } } } }
@@ -314,12 +302,45 @@ func TestMutationRootFieldsRunInTurn(t *testing.T) {
 		var data struct {
 			A, B struct{ User struct{ Name string } }
 		}
-		e.mustQuery(m, nil, &data)
+		e.mustQuery(t, m, nil, &data)
 		if data.A.User.Name != "First" || data.B.User.Name != "Second" {
 			t.Errorf("got %+v, want First then Second", data)
 		}
-		if logs := e.logs.String(); strings.Contains(logs, stallLog) {
-			t.Errorf("a batch ran after a stall:\n%s", grepLines(logs, stallLog))
+		checkNoStall(t, e)
+	})
+}
+
+// TestMutationStatementsInTransactionCounted: the statement counter sees a
+// mutation's statements inside its transaction, not only those around it,
+// so statement counts of mutations mean what they say.
+func TestMutationStatementsInTransactionCounted(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		s := newShop(t, e.store.Client)
+		alice := e.as(t, s.alice)
+		e.counter.Reset()
+		var out struct{ PlaceOrder struct{ Order orderJSON } }
+		alice.mustQuery(t, placeOrderDoc, orderInput(lineIn{s.teeS, 1}, lineIn{s.mugV, 2}), &out)
+		if got := e.counter.Transactions(); got != 1 {
+			t.Errorf("transactions of one placeOrder: got %d, want 1\n%s", got, e.counter)
+		}
+		// What the order writes, it writes inside its transaction.
+		for _, table := range []string{order.Table, orderline.Table, stockmovement.Table, variant.Table, product.Table} {
+			writes := regexp.MustCompile("(INSERT INTO|UPDATE) [`\"]?" + table + "\\b")
+			var inTx, outside int
+			for _, st := range e.counter.Statements() {
+				if !writes.MatchString(st.Query) {
+					continue
+				}
+				if st.InTx {
+					inTx++
+				} else {
+					outside++
+				}
+			}
+			if inTx == 0 || outside != 0 {
+				t.Errorf("writes to %s: got %d inside the transaction and %d outside, want at least one, all inside\n%s", table, inTx, outside, e.counter)
+			}
 		}
 	})
 }

@@ -17,10 +17,9 @@ import (
 	"github.com/shopgraph/shopgraph/ent/user"
 )
 
-// tokenClaims are the claims the server issues for user id, valid for an
-// hour from now; rows of the token tests change one thing each.
-func tokenClaims(id int) jwt.MapClaims {
-	now := time.Now()
+// tokenClaims are the claims the server issues at now for user id, valid
+// for an hour; rows of the token tests change one thing each.
+func tokenClaims(now time.Time, id int) jwt.MapClaims {
 	return jwt.MapClaims{
 		"iss": "shopgraph",
 		"sub": strconv.Itoa(id),
@@ -35,7 +34,7 @@ func signToken(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapCl
 	t.Helper()
 	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
 	if err != nil {
-		t.Fatalf("sign %s token: %v", method.Alg(), err)
+		t.Fatalf("sign %s token: got error %v, want nil", method.Alg(), err)
 	}
 	return s
 }
@@ -53,11 +52,11 @@ func claimsWith(claims jwt.MapClaims, set func(jwt.MapClaims)) jwt.MapClaims {
 func TestTokenRejected(t *testing.T) {
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	der, err := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	publicPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 
@@ -65,14 +64,15 @@ func TestTokenRejected(t *testing.T) {
 		e := demoEnv(t, dialect)
 		ctx := context.Background()
 		db := e.store.Client
-		casey := e.user("customer@shopgraph.dev")
-		admin := e.user("admin@shopgraph.dev")
-		valid := tokenClaims(casey.ID)
+		casey := e.user(t, "customer@shopgraph.dev")
+		admin := e.user(t, "admin@shopgraph.dev")
+		now := e.clock.Now() // the server's time: it stands still in this test
+		valid := tokenClaims(now, casey.ID)
 		hs256 := func(claims jwt.MapClaims) string { return signToken(t, jwt.SigningMethodHS256, testKey, claims) }
 
 		t.Run("CraftedTokenIsAccepted", func(t *testing.T) {
 			// The rows below differ from this token in one thing only.
-			res := e.withT(t).sendRaw("Bearer "+hs256(valid), `{ viewer { email } }`, nil)
+			res := e.sendRaw(t, "Bearer "+hs256(valid), `{ viewer { email } }`, nil)
 			if res.status != http.StatusOK || len(res.errors) > 0 {
 				t.Fatalf("got HTTP %d %s, want 200 without errors", res.status, res.body)
 			}
@@ -85,13 +85,13 @@ func TestTokenRejected(t *testing.T) {
 		gone := db.User.Create().SetEmail("gone@example.com").SetName("Gone").SaveX(ctx)
 		goneToken, _, err := e.tokens.Issue(gone)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 		db.User.DeleteOne(gone).ExecX(ctx)
 
 		// A genuine token whose payload is swapped for another user's.
 		parts := strings.Split(hs256(valid), ".")
-		forged := strings.Split(hs256(tokenClaims(admin.ID)), ".")
+		forged := strings.Split(hs256(tokenClaims(now, admin.ID)), ".")
 		tampered := parts[0] + "." + forged[1] + "." + parts[2]
 
 		tests := []struct {
@@ -99,11 +99,11 @@ func TestTokenRejected(t *testing.T) {
 			authorization string
 		}{
 			{"Expired", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) {
-				c["iat"], c["nbf"], c["exp"] = time.Now().Add(-2*time.Hour).Unix(), time.Now().Add(-2*time.Hour).Unix(), time.Now().Add(-time.Minute).Unix()
+				c["iat"], c["nbf"], c["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-2*time.Hour).Unix(), now.Add(-time.Minute).Unix()
 			}))},
 			{"NoExpiry", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { delete(c, "exp") }))},
-			{"NotYetValid", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(time.Hour).Unix() }))},
-			{"IssuedInTheFuture", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["iat"] = time.Now().Add(time.Hour).Unix() }))},
+			{"NotYetValid", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() }))},
+			{"IssuedInTheFuture", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() }))},
 			{"OtherIssuer", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["iss"] = "someone-else" }))},
 			{"NoIssuer", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { delete(c, "iss") }))},
 			{"SubjectNotAnID", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["sub"] = casey.Email }))},
@@ -140,11 +140,11 @@ func TestTokenRejected(t *testing.T) {
 					}
 					messages[res.errors[0].Message] = true
 				}
-				check(e.withT(t).sendRaw(tc.authorization, `{ viewer { id } products(first: 1) { totalCount } }`, nil))
+				check(e.sendRaw(t, tc.authorization, `{ viewer { id } products(first: 1) { totalCount } }`, nil))
 
 				// Served as anonymous, a sign-up would go through.
 				email := "rejected-" + strconv.Itoa(i) + "@example.com"
-				check(e.withT(t).sendRaw(tc.authorization, `mutation($email: String!) {
+				check(e.sendRaw(t, tc.authorization, `mutation($email: String!) {
 					signUp(input: {email: $email, password: "long-enough", name: "Rejected"}) { token }
 				}`, map[string]any{"email": email}))
 				if n := db.User.Query().Where(user.Email(email)).CountX(ctx); n != 0 {
@@ -154,6 +154,50 @@ func TestTokenRejected(t *testing.T) {
 		}
 		if len(messages) != 1 {
 			t.Errorf("got messages %v, want one for every rejected token", messages)
+		}
+	})
+}
+
+// TestTokenExpires: a token the server issued works until its expiry on the
+// server's clock and is refused from then on, without anyone waiting an
+// hour: the test moves the clock.
+func TestTokenExpires(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		u := e.store.Client.User.Create().SetEmail("expiring@example.com").SetName("Expiring").SaveX(context.Background())
+		token, exp, err := e.tokens.Issue(u)
+		if err != nil {
+			t.Fatalf("issue: got error %v, want a token", err)
+		}
+		if want := e.clock.Now().Add(time.Hour); !exp.Equal(want) {
+			t.Errorf("expiry: got %s, want %s (issued now, valid for the hour)", exp, want)
+		}
+		const q = `{ viewer { email } }`
+		for _, tc := range []struct {
+			name   string
+			at     time.Duration // after issue
+			status int
+		}{
+			{"ValidAtIssue", 0, http.StatusOK},
+			{"ValidASecondBeforeExpiry", time.Hour - time.Second, http.StatusOK},
+			{"RefusedASecondAfterExpiry", time.Hour + time.Second, http.StatusUnauthorized},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				e.clock.Advance(exp.Add(-time.Hour + tc.at).Sub(e.clock.Now()))
+				res := e.sendRaw(t, "Bearer "+token, q, nil)
+				if res.status != tc.status {
+					t.Fatalf("got HTTP %d %s, want %d", res.status, res.body, tc.status)
+				}
+				if tc.status == http.StatusUnauthorized {
+					if len(res.errors) != 1 || gqlErrorCode(res.errors[0]) != "UNAUTHENTICATED" {
+						t.Errorf("got errors %+v, want one UNAUTHENTICATED", res.errors)
+					}
+					return
+				}
+				if got := walkJSON(res.data, []string{"viewer", "email"})[0]; got != u.Email {
+					t.Errorf("got viewer %v, want %s", got, u.Email)
+				}
+			})
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -29,10 +27,9 @@ func TestSlowHeadersCutOff(t *testing.T) {
 
 	conn, err := net.Dial("tcp", s.addr)
 	if err != nil {
-		t.Fatalf("dial %s: %v", s.addr, err)
+		t.Fatalf("dial %s: got error %v, want nil", s.addr, err)
 	}
 	defer conn.Close()
-	start := time.Now()
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -60,84 +57,17 @@ func TestSlowHeadersCutOff(t *testing.T) {
 		}
 	})
 
+	// The slow client would need over 20 s to finish its headers; a read
+	// deadline well short of that tells "cut off" from "still open".
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	got, err := io.ReadAll(conn) // returns once the server closes the connection
-	elapsed := time.Since(start)
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() {
-		t.Fatalf("slow client's connection: still open after 5s, want it closed after READ_HEADER_TIMEOUT=300ms")
-	}
-	if elapsed > 2*time.Second {
-		t.Errorf("slow client's connection closed after %v, want within 2s of READ_HEADER_TIMEOUT=300ms", elapsed.Round(time.Millisecond))
+		t.Fatalf("slow client's connection: got still open after 5s, want it closed after READ_HEADER_TIMEOUT=300ms")
 	}
 	if strings.Contains(string(got), " 200 ") {
 		t.Errorf("slow client: got %q, want no response to an unfinished request", got)
 	}
-}
-
-// testRedisURL is TEST_REDIS_URL, default redis://127.0.0.1:6379/0. An
-// unreachable Redis fails the test rather than skipping it.
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("TEST_REDIS_URL")
-	if u == "" {
-		u = "redis://127.0.0.1:6379/0"
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("parse TEST_REDIS_URL %q: %v", u, err)
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): %v", u, err)
-	}
-	return u
-}
-
-// graphQLReply is a decoded GraphQL response.
-type graphQLReply struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message string `json:"message"`
-	} `json:"errors"`
-	Extensions struct {
-		Cost struct {
-			Budget *struct {
-				Remaining float64 `json:"remaining"`
-			} `json:"budget"`
-		} `json:"cost"`
-	} `json:"extensions"`
-}
-
-func decodeReply(t *testing.T, res response) graphQLReply {
-	t.Helper()
-	var g graphQLReply
-	if err := json.Unmarshal([]byte(res.Body), &g); err != nil {
-		t.Fatalf("got status %d and invalid JSON %q: %v", res.StatusCode, res.Body, err)
-	}
-	return g
-}
-
-// postPayload POSTs a JSON payload to /graphql.
-func postPayload(t *testing.T, s *server, payload any) graphQLReply {
-	t.Helper()
-	body, err := json.Marshal(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+s.addr+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	return decodeReply(t, s.do(t, req))
-}
-
-func persisted(hash string) map[string]any {
-	return map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}
 }
 
 // With REDIS_URL, instances share persisted queries and rate-limit buckets:

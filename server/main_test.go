@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -18,7 +16,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,9 +25,6 @@ import (
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/store/storetest"
 )
-
-// testSecret is a JWT_SECRET long enough for production mode.
-const testSecret = "0123456789abcdef0123456789abcdef"
 
 func TestLoadConfig(t *testing.T) {
 	t.Run("RejectsBadValue", func(t *testing.T) {
@@ -232,7 +226,7 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 	body := `{"query":"{ products(first: 2) { totalCount } }"}`
 	conn, err := net.Dial("tcp", s.addr)
 	if err != nil {
-		t.Fatalf("dial %s: %v", s.addr, err)
+		t.Fatalf("dial %s: got error %v, want nil", s.addr, err)
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
@@ -241,14 +235,14 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 	br := bufio.NewReader(conn)
 	cont, err := http.ReadResponse(br, nil)
 	if err != nil {
-		t.Fatalf("read interim response: %v", err)
+		t.Fatalf("read interim response: got error %v, want nil", err)
 	}
 	if cont.StatusCode != http.StatusContinue {
 		t.Fatalf("interim response: got status %d, want 100 (handler reading the body)", cont.StatusCode)
 	}
 	half := len(body) / 2
 	if _, err := io.WriteString(conn, body[:half]); err != nil {
-		t.Fatalf("write first half of the body: %v", err)
+		t.Fatalf("write first half of the body: got error %v, want nil", err)
 	}
 
 	s.cancel()
@@ -258,21 +252,21 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 	select {
 	case err := <-s.done:
 		s.done <- err // for the cleanup
-		t.Fatalf("run returned %v while a request was in flight, want it to wait for the request", err)
+		t.Fatalf("got run returning %v while a request was in flight, want it to wait for the request", err)
 	default:
 	}
 
 	if _, err := io.WriteString(conn, body[half:]); err != nil {
-		t.Fatalf("write rest of the body: %v", err)
+		t.Fatalf("write rest of the body: got error %v, want nil", err)
 	}
 	res, err := http.ReadResponse(br, nil)
 	if err != nil {
-		t.Fatalf("read response of the in-flight request: %v", err)
+		t.Fatalf("read response of the in-flight request: got error %v, want nil", err)
 	}
 	raw, err := io.ReadAll(res.Body)
 	res.Body.Close()
 	if err != nil {
-		t.Fatalf("read body of the in-flight request: %v", err)
+		t.Fatalf("read body of the in-flight request: got error %v, want nil", err)
 	}
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("in-flight request: got status %d %s, want 200", res.StatusCode, raw)
@@ -282,7 +276,7 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 		Errors []map[string]any `json:"errors"`
 	}
 	if err := json.Unmarshal(raw, &gql); err != nil {
-		t.Fatalf("in-flight response: got invalid JSON %q: %v", raw, err)
+		t.Fatalf("in-flight response: got invalid JSON %q (%v), want JSON", raw, err)
 	}
 	if len(gql.Errors) > 0 || gql.Data.Products.TotalCount <= 0 {
 		t.Errorf("in-flight response: got %s, want data with totalCount > 0", raw)
@@ -360,11 +354,11 @@ func TestSeedCommand(t *testing.T) {
 		}
 		cfg, err := loadConfig(env(vars))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 		st, err := store.Open(t.Context(), store.Config{SQLitePath: cfg.sqlitePath()})
 		if err != nil {
-			t.Fatalf("open the migrated database: %v", err)
+			t.Fatalf("open the migrated database: got error %v, want nil", err)
 		}
 		defer st.Close()
 		// Empty queries the products and users tables: it fails unless
@@ -406,7 +400,7 @@ func TestProductionHidesPlayground(t *testing.T) {
 			} `json:"errors"`
 		}
 		if err := json.Unmarshal([]byte(res.Body), &gql); err != nil {
-			t.Fatalf("introspection response: got invalid JSON %q: %v", res.Body, err)
+			t.Fatalf("introspection response: got invalid JSON %q (%v), want JSON", res.Body, err)
 		}
 		if len(gql.Errors) == 0 || gql.Data.Schema != nil {
 			t.Errorf("introspection in production: got %s, want an error and no schema", res.Body)
@@ -432,15 +426,15 @@ func TestReadyzFailsWhenDatabaseGone(t *testing.T) {
 
 	u, err := url.Parse(dbURL)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	admin, err := sql.Open("postgres", storetest.DefaultAdminURL)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	defer admin.Close()
 	if _, err := admin.Exec("DROP DATABASE " + strings.TrimPrefix(u.Path, "/") + " WITH (FORCE)"); err != nil {
-		t.Fatalf("drop the server's database: %v", err)
+		t.Fatalf("drop the server's database: got error %v, want nil", err)
 	}
 
 	t.Run("ReadyzUnavailable", func(t *testing.T) {
@@ -454,231 +448,4 @@ func TestReadyzFailsWhenDatabaseGone(t *testing.T) {
 		}
 	})
 	s.stop(t)
-}
-
-// productsData is the data of a products(first: …) query.
-type productsData struct {
-	Products struct {
-		TotalCount int `json:"totalCount"`
-		Edges      []struct {
-			Node struct {
-				Title string `json:"title"`
-			} `json:"node"`
-		} `json:"edges"`
-	} `json:"products"`
-}
-
-// env is a getenv over vars.
-func env(vars map[string]string) func(string) string {
-	return func(name string) string { return vars[name] }
-}
-
-// syncBuffer collects run's output, which the server writes from many
-// goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// runCommand runs a one-shot subcommand to completion.
-func runCommand(t *testing.T, vars map[string]string, args ...string) (string, error) {
-	t.Helper()
-	vars["LOG_FORMAT"] = "text"
-	var out syncBuffer
-	err := run(t.Context(), args, env(vars), &out)
-	return out.String(), err
-}
-
-// server is run serving in the background.
-type server struct {
-	addr   string
-	out    *syncBuffer
-	cancel context.CancelFunc
-	done   chan error // receives run's result
-	client *http.Client
-}
-
-// startServer runs the server with vars (plus a free ADDR and text logs) and
-// waits until it answers /healthz. It is stopped when the test ends, if the
-// test did not stop it.
-func startServer(t *testing.T, vars map[string]string) *server {
-	t.Helper()
-	vars["ADDR"] = freeAddr(t)
-	vars["LOG_FORMAT"] = "text"
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{
-		addr:   vars["ADDR"],
-		out:    &syncBuffer{},
-		cancel: cancel,
-		done:   make(chan error, 1),
-		client: &http.Client{Timeout: 10 * time.Second},
-	}
-	go func() { s.done <- run(ctx, []string{"server"}, env(vars), s.out) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-s.done:
-		case <-time.After(20 * time.Second):
-			t.Errorf("run still running 20s after cancel")
-		}
-	})
-
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case err := <-s.done:
-			s.done <- err // for the cleanup
-			t.Fatalf("run returned %v before serving; output:\n%s", err, s.out)
-		default:
-		}
-		res, err := s.client.Get("http://" + s.addr + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server at %s did not answer /healthz within 60s (last error %v); output:\n%s", s.addr, err, s.out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// stop cancels run and checks that it returns nil promptly.
-func (s *server) stop(t *testing.T) {
-	t.Helper()
-	s.client.CloseIdleConnections()
-	s.cancel()
-	s.wait(t)
-}
-
-// wait checks that run, already cancelled, returns nil within a few seconds.
-func (s *server) wait(t *testing.T) {
-	t.Helper()
-	select {
-	case err := <-s.done:
-		s.done <- err // for the cleanup
-		if err != nil {
-			t.Errorf("run after cancel: got error %v, want nil; output:\n%s", err, s.out)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatalf("run after cancel: still running after 5s, want it to return; output:\n%s", s.out)
-	}
-}
-
-// response is a fully read HTTP response.
-type response struct {
-	StatusCode int
-	Header     http.Header
-	Body       string
-}
-
-func (s *server) do(t *testing.T, req *http.Request) response {
-	t.Helper()
-	res, err := s.client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
-	}
-	return response{StatusCode: res.StatusCode, Header: res.Header, Body: string(body)}
-}
-
-func (s *server) get(t *testing.T, path string, header http.Header) response {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+s.addr+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	return s.do(t, req)
-}
-
-// post sends a GraphQL query and checks the response is 200 JSON.
-func (s *server) post(t *testing.T, query string) response {
-	t.Helper()
-	body, err := json.Marshal(map[string]string{"query": query})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+s.addr+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res := s.do(t, req)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("POST /graphql %s: got status %d %s, want 200", query, res.StatusCode, res.Body)
-	}
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("POST /graphql Content-Type: got %q, want application/json", ct)
-	}
-	return res
-}
-
-// query runs a GraphQL query that must succeed and decodes its data.
-func (s *server) query(t *testing.T, query string, data any) {
-	t.Helper()
-	res := s.post(t, query)
-	var gql struct {
-		Data   json.RawMessage  `json:"data"`
-		Errors []map[string]any `json:"errors"`
-	}
-	if err := json.Unmarshal([]byte(res.Body), &gql); err != nil {
-		t.Fatalf("POST /graphql %s: got invalid JSON %q: %v", query, res.Body, err)
-	}
-	if len(gql.Errors) > 0 {
-		t.Fatalf("POST /graphql %s: got errors %s, want none", query, res.Body)
-	}
-	if err := json.Unmarshal(gql.Data, data); err != nil {
-		t.Fatalf("POST /graphql %s: decode data %s: %v", query, gql.Data, err)
-	}
-}
-
-// freeAddr returns a loopback address nothing listens on: run's log is the
-// only place an ADDR of port 0 would be resolved.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-// waitRefused waits until addr refuses new connections.
-func waitRefused(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			return
-		}
-		conn.Close()
-		if time.Now().After(deadline) {
-			t.Fatalf("%s still accepts connections 5s after cancel, want the listener closed", addr)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

@@ -41,6 +41,30 @@ func (r Rule) decide(level, cost float64) (Decision, float64) {
 	return Decision{Allowed: true, Remaining: r.Capacity - level}, level
 }
 
+// Option configures a Memory or Redis limiter.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time // nil: the backend's own clock
+}
+
+// WithClock makes a limiter read the time from now: a test drains a bucket
+// by moving the clock instead of waiting. A Memory limiter otherwise uses
+// time.Now; a Redis limiter otherwise uses Redis's clock, and with now it
+// sends now's reading with each request instead, so every instance sharing
+// its buckets must then be given the same clock.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
+
+func newOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
 // Memory keeps buckets in this process: the default, right for one
 // instance. Several instances must share Redis buckets instead.
 type Memory struct {
@@ -57,8 +81,12 @@ type memBucket struct {
 }
 
 // NewMemory returns in-process buckets following rule.
-func NewMemory(rule Rule) *Memory {
-	return &Memory{rule: rule, now: time.Now, state: map[string]memBucket{}}
+func NewMemory(rule Rule, opts ...Option) *Memory {
+	o := newOptions(opts)
+	if o.now == nil {
+		o.now = time.Now
+	}
+	return &Memory{rule: rule, now: o.now, state: map[string]memBucket{}}
 }
 
 // Take pours cost into key's bucket if it fits.
@@ -92,17 +120,23 @@ type Redis struct {
 	client redis.Scripter
 	rule   Rule
 	prefix string
+	now    func() time.Time // nil: Redis's clock
 }
 
 // NewRedis returns Redis-backed buckets under key prefix.
-func NewRedis(client redis.Scripter, prefix string, rule Rule) *Redis {
-	return &Redis{client: client, rule: rule, prefix: prefix}
+func NewRedis(client redis.Scripter, prefix string, rule Rule, opts ...Option) *Redis {
+	return &Redis{client: client, rule: rule, prefix: prefix, now: newOptions(opts).now}
 }
 
+// leaky takes the time from ARGV[4] when a clock was given (WithClock),
+// else from Redis.
 var leaky = redis.NewScript(`
 local capacity, rate, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local now = tonumber(ARGV[4])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+end
 local v = redis.call('HMGET', KEYS[1], 'level', 'at')
 local level, at = tonumber(v[1]) or 0, tonumber(v[2]) or now
 level = math.max(0, level - (now - at) * rate)
@@ -117,7 +151,11 @@ return {1, tostring(capacity - level), '0'}
 
 // Take pours cost into key's bucket if it fits.
 func (r *Redis) Take(ctx context.Context, key string, cost float64) (Decision, error) {
-	res, err := leaky.Run(ctx, r.client, []string{r.prefix + key}, r.rule.Capacity, r.rule.PerSecond, cost).Slice()
+	args := []any{r.rule.Capacity, r.rule.PerSecond, cost}
+	if r.now != nil {
+		args = append(args, strconv.FormatFloat(float64(r.now().UnixMicro())/1e6, 'f', 6, 64))
+	}
+	res, err := leaky.Run(ctx, r.client, []string{r.prefix + key}, args...).Slice()
 	if err != nil {
 		return Decision{}, fmt.Errorf("rate limit bucket %q: %w", key, err)
 	}

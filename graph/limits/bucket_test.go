@@ -29,14 +29,14 @@ func testRedis(t *testing.T) *redis.Client {
 	}
 	opt, err := redis.ParseURL(url)
 	if err != nil {
-		t.Fatalf("parse TEST_REDIS_URL %q: %v", url, err)
+		t.Fatalf("parse TEST_REDIS_URL %q: got error %v, want nil", url, err)
 	}
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): %v", url, err)
+		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): got error %v, want nil", url, err)
 	}
 	return rdb
 }
@@ -58,18 +58,43 @@ func uniquePrefix(t *testing.T, rdb *redis.Client) string {
 	return prefix
 }
 
-// backend makes a limiter following a rule.
+// clock is the tests' time source: buckets read it, tests move it, so a
+// bucket drains exactly as far as a test says and no test waits.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
+
+// Now is the clock's reading, the limiters' limits.WithClock.
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on by d.
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// backend makes a limiter following a rule, reading the time from a clock.
 type backend struct {
 	name string
-	new  func(t *testing.T, rule limits.Rule) limits.Limiter
+	new  func(t *testing.T, rule limits.Rule, clk *clock) limits.Limiter
 }
 
 func backends() []backend {
 	return []backend{
-		{name: "Memory", new: func(t *testing.T, rule limits.Rule) limits.Limiter { return limits.NewMemory(rule) }},
-		{name: "Redis", new: func(t *testing.T, rule limits.Rule) limits.Limiter {
+		{name: "Memory", new: func(t *testing.T, rule limits.Rule, clk *clock) limits.Limiter {
+			return limits.NewMemory(rule, limits.WithClock(clk.Now))
+		}},
+		{name: "Redis", new: func(t *testing.T, rule limits.Rule, clk *clock) limits.Limiter {
 			rdb := testRedis(t)
-			return limits.NewRedis(rdb, uniquePrefix(t, rdb), rule)
+			return limits.NewRedis(rdb, uniquePrefix(t, rdb), rule, limits.WithClock(clk.Now))
 		}},
 	}
 }
@@ -87,8 +112,8 @@ func take(t *testing.T, l limits.Limiter, key string, cost float64) limits.Decis
 // near reports whether got is within tolerance of want.
 func near(got, want, tolerance float64) bool { return math.Abs(got-want) <= tolerance }
 
-// slow drains so little during a test (a unit every 1000 s) that levels
-// can be compared with small tolerances.
+// slow drains a unit every 1000 s: the tests whose clock does not move
+// (and the Redis ones on Redis's own clock) see no drain worth measuring.
 var slow = limits.Rule{Capacity: 10, PerSecond: 0.001}
 
 func TestBucket(t *testing.T) {
@@ -97,7 +122,7 @@ func TestBucket(t *testing.T) {
 			t.Parallel()
 
 			t.Run("AllowsUpToCapacity", func(t *testing.T) {
-				l := b.new(t, slow)
+				l := b.new(t, slow, newClock())
 				for i := 1; i <= 10; i++ {
 					d := take(t, l, "client", 1)
 					if !d.Allowed {
@@ -113,7 +138,7 @@ func TestBucket(t *testing.T) {
 			})
 
 			t.Run("RefusesBeyondCapacityWithRetryAfter", func(t *testing.T) {
-				l := b.new(t, slow)
+				l := b.new(t, slow, newClock())
 				for i := 0; i < 10; i++ {
 					take(t, l, "client", 1)
 				}
@@ -131,9 +156,9 @@ func TestBucket(t *testing.T) {
 			})
 
 			t.Run("RefusalConsumesNothing", func(t *testing.T) {
-				l := b.new(t, slow)
+				l := b.new(t, slow, newClock())
 				if d := take(t, l, "client", 8); !d.Allowed {
-					t.Fatalf("take 8 of 10: got refused %+v", d)
+					t.Fatalf("take 8 of 10: got refused %+v, want allowed", d)
 				}
 				d := take(t, l, "client", 5)
 				if d.Allowed {
@@ -148,14 +173,14 @@ func TestBucket(t *testing.T) {
 			})
 
 			t.Run("CostOverCapacityRefused", func(t *testing.T) {
-				l := b.new(t, slow)
+				l := b.new(t, slow, newClock())
 				if d := take(t, l, "client", 11); d.Allowed || d.RetryAfter <= 0 {
 					t.Errorf("take 11 from an empty bucket of 10: got %+v, want refused with RetryAfter > 0", d)
 				}
 			})
 
 			t.Run("KeysAreSeparateBuckets", func(t *testing.T) {
-				l := b.new(t, slow)
+				l := b.new(t, slow, newClock())
 				take(t, l, "a", 10)
 				if d := take(t, l, "a", 1); d.Allowed {
 					t.Fatalf("take from full bucket a: got allowed, want refused")
@@ -166,34 +191,39 @@ func TestBucket(t *testing.T) {
 			})
 
 			t.Run("RefillsOverTime", func(t *testing.T) {
-				// 5 units draining at 20/s: one unit every 50 ms, empty in 250 ms.
-				l := b.new(t, limits.Rule{Capacity: 5, PerSecond: 20})
+				// 5 units draining at 0.01/s: one unit every 100 s of the
+				// test's clock, empty after 500 s.
+				clk := newClock()
+				l := b.new(t, limits.Rule{Capacity: 5, PerSecond: 0.01}, clk)
 				if d := take(t, l, "client", 5); !d.Allowed {
-					t.Fatalf("take 5 of 5: got refused %+v", d)
+					t.Fatalf("take 5 of 5: got refused %+v, want allowed", d)
 				}
 				d := take(t, l, "client", 1)
 				if d.Allowed {
 					t.Fatalf("take 1 from a full bucket: got allowed %+v, want refused", d)
 				}
-				if d.RetryAfter <= 0 || d.RetryAfter > 50*time.Millisecond {
-					t.Fatalf("RetryAfter: got %v, want in (0, 50ms] (one unit at 20/s)", d.RetryAfter)
+				if d.RetryAfter < 100*time.Second || d.RetryAfter > 100*time.Second+time.Millisecond {
+					t.Fatalf("RetryAfter: got %v, want 100s (one unit at 0.01/s)", d.RetryAfter)
 				}
-				time.Sleep(d.RetryAfter + 20*time.Millisecond)
+				clk.Advance(d.RetryAfter - time.Second)
+				if d := take(t, l, "client", 1); d.Allowed {
+					t.Errorf("take 1 a second before RetryAfter: got allowed %+v, want refused", d)
+				}
+				clk.Advance(time.Second)
 				if d := take(t, l, "client", 1); !d.Allowed {
-					t.Errorf("take 1 after waiting RetryAfter: got refused %+v, want allowed", d)
+					t.Errorf("take 1 after RetryAfter: got refused %+v, want allowed", d)
 				}
-				time.Sleep(300 * time.Millisecond)
+				clk.Advance(500 * time.Second)
 				d = take(t, l, "client", 5)
 				if !d.Allowed {
 					t.Errorf("take 5 after the bucket drained: got refused %+v, want allowed", d)
 				}
-				if !near(d.Remaining, 0, 0.5) {
-					t.Errorf("remaining after taking a drained bucket's capacity: got %v, want about 0", d.Remaining)
+				if !near(d.Remaining, 0, 1e-6) {
+					t.Errorf("remaining after taking a drained bucket's capacity: got %v, want 0", d.Remaining)
 				}
 			})
-
 			t.Run("ConcurrentTakesNeverOverfill", func(t *testing.T) {
-				l := b.new(t, limits.Rule{Capacity: 50, PerSecond: 0.001})
+				l := b.new(t, limits.Rule{Capacity: 50, PerSecond: 0.001}, newClock())
 				var (
 					wg      sync.WaitGroup
 					mu      sync.Mutex
@@ -205,7 +235,7 @@ func TestBucket(t *testing.T) {
 						defer wg.Done()
 						d, err := l.Take(context.Background(), "client", 1)
 						if err != nil {
-							t.Errorf("Take: %v", err)
+							t.Errorf("Take: got error %v, want nil", err)
 							return
 						}
 						if d.Allowed {
@@ -241,7 +271,7 @@ func TestRedisInstancesShareBuckets(t *testing.T) {
 		}
 		d := take(t, l, "client", 1)
 		if !d.Allowed {
-			t.Fatalf("take %d (instance %s) of 10 with capacity 10: got refused %+v", i, name, d)
+			t.Fatalf("take %d (instance %s) of 10 with capacity 10: got refused %+v, want allowed", i, name, d)
 		}
 		if want := float64(10 - i); !near(d.Remaining, want, 0.05) {
 			t.Errorf("take %d (instance %s): got remaining %v, want %v (one bucket for both)", i, name, d.Remaining, want)
@@ -270,7 +300,7 @@ func TestRedisBucketExpires(t *testing.T) {
 	take(t, l, "client", 5) // drains in 1 s
 	ttl, err := rdb.PTTL(context.Background(), prefix+"client").Result()
 	if err != nil {
-		t.Fatalf("PTTL: %v", err)
+		t.Fatalf("PTTL: got error %v, want nil", err)
 	}
 	if ttl <= 0 || ttl > 2*time.Second+100*time.Millisecond {
 		t.Errorf("TTL of a bucket that drains in 1s: got %v, want in (0, 2s]", ttl)

@@ -32,7 +32,7 @@ func TestLargeKeySets(t *testing.T) {
 			counter.Reset()
 			nodes, err := loaders.Nodes(ctx, refs)
 			if err != nil {
-				t.Fatalf("load %d keys: %v", keys, err)
+				t.Fatalf("load %d keys: got error %v, want nil", keys, err)
 			}
 			found := 0
 			for _, n := range nodes {

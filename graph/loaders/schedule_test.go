@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -49,7 +50,7 @@ func TestLoaderBatchesAndCaches(t *testing.T) {
 		t.Errorf("got %v, want %v", vals, want)
 	}
 	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
+		t.Fatalf("got error %v, want nil", err)
 	}
 	if len(rec.batches) != 1 || !slices.Equal(rec.batches[0], []int{1, 2, 3}) {
 		t.Errorf("got batches %v, want one batch of the unique, unprimed keys [1 2 3]", rec.batches)
@@ -62,7 +63,7 @@ func TestLoaderCapsBatches(t *testing.T) {
 	cfg.MaxBatch = 2
 	l := newLoader(context.Background(), solo(), cfg, rec.fetch)
 	if _, errs := l.LoadMany(context.Background(), []int{1, 2, 3, 4, 5})(); errors.Join(errs...) != nil {
-		t.Fatal(errors.Join(errs...))
+		t.Fatalf("got error %v, want nil", errors.Join(errs...))
 	}
 	if len(rec.batches) != 3 {
 		t.Errorf("got %d batches %v, want 3 of at most 2 keys", len(rec.batches), rec.batches)
@@ -118,7 +119,11 @@ func TestSchedulerWaitsForTheWholeOperation(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			time.Sleep(time.Duration(i%7) * time.Millisecond) // keys arrive over several ms
+			// Keys arrive at scattered moments: each resolver yields the
+			// processor a different number of times first.
+			for range i % 7 {
+				runtime.Gosched()
+			}
 			v, err := l.Load(context.Background(), i)()
 			if err == nil && v != 2*i {
 				err = fmt.Errorf("key %d: got %d, want %d", i, v, 2*i)
@@ -131,7 +136,7 @@ func TestSchedulerWaitsForTheWholeOperation(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("got error %v, want nil", err)
 		}
 	}
 	if len(rec.batches) != 1 || len(rec.batches[0]) != resolvers {
@@ -142,8 +147,22 @@ func TestSchedulerWaitsForTheWholeOperation(t *testing.T) {
 	}
 }
 
+// afterWaiting calls f once n work units of s have ended (a resolver
+// blocking on a thunk ends its unit first): the order a test needs comes
+// from the scheduler's own count, not from sleeping. The loop only yields,
+// so it ends as soon as the count moves.
+func afterWaiting(s *Scheduler, n int64, f func()) {
+	go func() {
+		for s.progress.Load() < n {
+			runtime.Gosched()
+		}
+		f()
+	}()
+}
+
 // TestSchedulerCountsGoroutines: a goroutine started with Go holds the
-// batch open until its key is queued.
+// batch open until its key is queued, even when it queues it only after
+// every other resolver is waiting.
 func TestSchedulerCountsGoroutines(t *testing.T) {
 	rec := &recorder{answer: doubled}
 	s := NewScheduler(context.Background(), 1, time.Minute)
@@ -151,8 +170,10 @@ func TestSchedulerCountsGoroutines(t *testing.T) {
 	ctx := With(context.Background(), ls)
 	l := newLoader(ctx, s, testCfg, rec.fetch)
 	second := make(chan dataloader.Thunk[int], 1)
+	late := make(chan struct{})
+	afterWaiting(s, 1, func() { close(late) }) // the Load(1) below is waiting
 	Go(ctx, func() {
-		time.Sleep(20 * time.Millisecond)
+		<-late
 		second <- l.Load(ctx, 2)
 	})
 	if v, err := l.Load(ctx, 1)(); err != nil || v != 2 {
@@ -187,7 +208,7 @@ func TestSchedulerEndsWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := NewScheduler(ctx, 2, time.Hour) // one unit never ends
 	l := newLoader(ctx, s, testCfg, rec.fetch)
-	time.AfterFunc(10*time.Millisecond, cancel)
+	afterWaiting(s, 1, cancel) // once the Load(1) below is waiting
 	if v, err := l.Load(ctx, 1)(); err != nil || v != 2 {
 		t.Fatalf("got %d, %v; want 2", v, err)
 	}

@@ -16,8 +16,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -89,16 +91,21 @@ func CreateDatabase(t testing.TB) string {
 }
 
 // Counter is an ent driver that counts (and keeps) the statements sent
-// through it, so tests can prove a request's cost does not grow with rows.
+// through it, and through every transaction begun on it, so tests can prove
+// a request's cost does not grow with rows, mutations' included: ent runs a
+// mutation's statements on the dialect.Tx that Tx returns, which a wrapper
+// of the driver alone would never see.
 type Counter struct {
 	dialect.Driver
 	// Tag, when set, names the request a statement belongs to, read from
 	// the statement's context, so that a test can count one request's
-	// statements while others run (CountTag).
+	// statements while others run (Tagged).
 	Tag func(context.Context) string
 
-	mu    sync.Mutex
-	stmts []Statement
+	mu      sync.Mutex
+	stmts   []Statement
+	txs     int
+	changed chan struct{} // closed and replaced at every statement
 }
 
 // Statement is one recorded query or exec.
@@ -106,6 +113,7 @@ type Statement struct {
 	Query string
 	Args  []any
 	Tag   string
+	InTx  bool // sent inside a transaction
 }
 
 // NewCounter wraps drv.
@@ -117,50 +125,124 @@ func (c *Counter) Wrap(drv dialect.Driver) dialect.Driver {
 	return c
 }
 
+// execQuerier is the raw-statement side of ent's drivers and transactions
+// (ent's execquery feature).
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // Query records and runs a query.
 func (c *Counter) Query(ctx context.Context, query string, args, v any) error {
-	c.record(ctx, query, args)
+	c.record(ctx, query, args, false)
 	return c.Driver.Query(ctx, query, args, v)
 }
 
 // Exec records and runs a statement.
 func (c *Counter) Exec(ctx context.Context, query string, args, v any) error {
-	c.record(ctx, query, args)
+	c.record(ctx, query, args, false)
 	return c.Driver.Exec(ctx, query, args, v)
 }
 
-// ExecContext records and runs a raw statement (ent's execquery feature).
+// ExecContext records and runs a raw statement.
 func (c *Counter) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	c.record(ctx, query, args)
-	ex, ok := c.Driver.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	})
+	c.record(ctx, query, args, false)
+	ex, ok := c.Driver.(execQuerier)
 	if !ok {
 		return nil, fmt.Errorf("driver %T cannot ExecContext", c.Driver)
 	}
 	return ex.ExecContext(ctx, query, args...)
 }
 
-// QueryContext records and runs a raw query (ent's execquery feature).
+// QueryContext records and runs a raw query.
 func (c *Counter) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	c.record(ctx, query, args)
-	q, ok := c.Driver.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	})
+	c.record(ctx, query, args, false)
+	q, ok := c.Driver.(execQuerier)
 	if !ok {
 		return nil, fmt.Errorf("driver %T cannot QueryContext", c.Driver)
 	}
 	return q.QueryContext(ctx, query, args...)
 }
 
-func (c *Counter) record(ctx context.Context, query string, args any) {
+// Tx begins a transaction whose statements are recorded too.
+func (c *Counter) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := c.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.began()
+	return &countedTx{Tx: tx, c: c}, nil
+}
+
+// BeginTx begins a transaction with options (ent's Client.BeginTx) whose
+// statements are recorded too.
+func (c *Counter) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
+	b, ok := c.Driver.(interface {
+		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("driver %T cannot BeginTx", c.Driver)
+	}
+	tx, err := b.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.began()
+	return &countedTx{Tx: tx, c: c}, nil
+}
+
+// countedTx records the statements of one transaction into its Counter.
+type countedTx struct {
+	dialect.Tx
+	c *Counter
+}
+
+func (tx *countedTx) Query(ctx context.Context, query string, args, v any) error {
+	tx.c.record(ctx, query, args, true)
+	return tx.Tx.Query(ctx, query, args, v)
+}
+
+func (tx *countedTx) Exec(ctx context.Context, query string, args, v any) error {
+	tx.c.record(ctx, query, args, true)
+	return tx.Tx.Exec(ctx, query, args, v)
+}
+
+func (tx *countedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	tx.c.record(ctx, query, args, true)
+	ex, ok := tx.Tx.(execQuerier)
+	if !ok {
+		return nil, fmt.Errorf("transaction %T cannot ExecContext", tx.Tx)
+	}
+	return ex.ExecContext(ctx, query, args...)
+}
+
+func (tx *countedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	tx.c.record(ctx, query, args, true)
+	q, ok := tx.Tx.(execQuerier)
+	if !ok {
+		return nil, fmt.Errorf("transaction %T cannot QueryContext", tx.Tx)
+	}
+	return q.QueryContext(ctx, query, args...)
+}
+
+func (c *Counter) began() {
+	c.mu.Lock()
+	c.txs++
+	c.mu.Unlock()
+}
+
+func (c *Counter) record(ctx context.Context, query string, args any, inTx bool) {
 	a, _ := args.([]any)
 	var tag string
 	if c.Tag != nil {
 		tag = c.Tag(ctx)
 	}
 	c.mu.Lock()
-	c.stmts = append(c.stmts, Statement{Query: query, Args: a, Tag: tag})
+	c.stmts = append(c.stmts, Statement{Query: query, Args: a, Tag: tag, InTx: inTx})
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
+	}
 	c.mu.Unlock()
 }
 
@@ -168,6 +250,7 @@ func (c *Counter) record(ctx context.Context, query string, args any) {
 func (c *Counter) Reset() {
 	c.mu.Lock()
 	c.stmts = nil
+	c.txs = 0
 	c.mu.Unlock()
 }
 
@@ -178,11 +261,20 @@ func (c *Counter) Statements() []Statement {
 	return append([]Statement(nil), c.stmts...)
 }
 
-// Count returns how many statements were recorded since the last Reset.
+// Count returns how many statements were recorded since the last Reset,
+// inside transactions and outside.
 func (c *Counter) Count() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.stmts)
+}
+
+// Transactions returns how many transactions were begun since the last
+// Reset.
+func (c *Counter) Transactions() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.txs
 }
 
 // Tagged returns the statements recorded with tag since the last Reset.
@@ -198,11 +290,42 @@ func (c *Counter) Tagged(tag string) []Statement {
 	return out
 }
 
+// WaitFor blocks until cond holds for the statements recorded since the
+// last Reset, checking at every new statement rather than on a timer, and
+// fails t if timeout passes first: a safety net against a hung test, not
+// a measurement.
+func (c *Counter) WaitFor(t testing.TB, timeout time.Duration, what string, cond func([]Statement) bool) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		c.mu.Lock()
+		stmts := append([]Statement(nil), c.stmts...)
+		if c.changed == nil {
+			c.changed = make(chan struct{})
+		}
+		changed := c.changed // closed by any statement after this snapshot
+		c.mu.Unlock()
+		if cond(stmts) {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("statements after %v: got %d, want %s:\n%s", timeout, c.Count(), what, c)
+		}
+	}
+}
+
 // String lists the recorded statements, for failure messages.
 func (c *Counter) String() string {
-	var out string
+	var b strings.Builder
 	for i, s := range c.Statements() {
-		out += fmt.Sprintf("%d: %s %v\n", i+1, s.Query, s.Args)
+		tx := ""
+		if s.InTx {
+			tx = " (in transaction)"
+		}
+		fmt.Fprintf(&b, "%d: %s %v%s\n", i+1, s.Query, s.Args, tx)
 	}
-	return out
+	return b.String()
 }
