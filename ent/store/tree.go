@@ -3,6 +3,7 @@ package store
 import (
 	"entgo.io/ent/dialect/sql"
 
+	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/category"
 	"github.com/shopgraph/shopgraph/ent/orderline"
 	"github.com/shopgraph/shopgraph/ent/product"
@@ -118,4 +119,24 @@ func CountPerRoot(s *sql.Selector) {
 // times unit price, in minor units.
 func LineTotal(s *sql.Selector) string {
 	return sql.As(sql.Sum(s.C(orderline.FieldQuantity)+" * "+s.C(orderline.FieldUnitPrice)), "total")
+}
+
+// InCategory restricts a product query to products under category parent:
+// keyset.Page.Union's restrict for per-category pages.
+func InCategory(s *sql.Selector, parent int) { UnderCategory(parent)(s) }
+
+// The per-key aggregates of the loaders, each under its own name (ent's
+// Min, Max and Mean name every result alike, so two of a kind would clash).
+
+// MinAs is MIN(column) AS name.
+func MinAs(column, name string) ent.AggregateFunc { return aggregateAs(sql.Min, column, name) }
+
+// MaxAs is MAX(column) AS name.
+func MaxAs(column, name string) ent.AggregateFunc { return aggregateAs(sql.Max, column, name) }
+
+// MeanAs is AVG(column) AS name.
+func MeanAs(column, name string) ent.AggregateFunc { return aggregateAs(sql.Avg, column, name) }
+
+func aggregateAs(fn func(string) string, column, name string) ent.AggregateFunc {
+	return func(s *sql.Selector) string { return sql.As(fn(s.C(column)), name) }
 }

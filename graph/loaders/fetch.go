@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"entgo.io/ent/dialect/sql"
-
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/category"
 	"github.com/shopgraph/shopgraph/ent/keyset"
@@ -117,9 +115,7 @@ func (f fetcher) reviewStats(ctx context.Context, ids []int) (map[int]ReviewStat
 	err := f.client.Review.Query().
 		Where(predicate.Review(store.InKeys(review.FieldProductID, ids))).
 		GroupBy(review.FieldProductID).
-		Aggregate(ent.Count(), func(s *sql.Selector) string {
-			return sql.As(sql.Avg(s.C(review.FieldRating)), "mean")
-		}).
+		Aggregate(ent.Count(), store.MeanAs(review.FieldRating, "mean")).
 		Scan(ctx, &rows)
 	return byKey(rows, err, func(r row) (int, ReviewStats) {
 		return r.ProductID, ReviewStats{Count: r.Count, Average: r.Mean}
@@ -140,17 +136,14 @@ func (f fetcher) variantStats(ctx context.Context, ids []int) (map[int]VariantSt
 		VariantStats
 	}
 	var rows []row
-	as := func(fn func(string) string, col, name string) ent.AggregateFunc {
-		return func(s *sql.Selector) string { return sql.As(fn(s.C(col)), name) }
-	}
 	err := f.client.Variant.Query().
 		Where(predicate.Variant(store.InKeys(variant.FieldProductID, ids))).
 		GroupBy(variant.FieldProductID).
 		Aggregate(
 			ent.Count(),
-			as(sql.Min, variant.FieldPrice, "min_price"),
-			as(sql.Max, variant.FieldPrice, "max_price"),
-			as(sql.Max, variant.FieldStock, "max_stock"),
+			store.MinAs(variant.FieldPrice, "min_price"),
+			store.MaxAs(variant.FieldPrice, "max_price"),
+			store.MaxAs(variant.FieldStock, "max_stock"),
 		).
 		Scan(ctx, &rows)
 	return byKey(rows, err, func(r row) (int, VariantStats) { return r.ProductID, r.VariantStats },
@@ -239,9 +232,7 @@ func (f fetcher) productPages(ctx context.Context, parents []int, p keyset.Page,
 	if cols := f.l.productColumns; cols != nil {
 		q.Select(cols...)
 	}
-	q.Modify(p.Union(parents, store.RootColumn, func(s *sql.Selector, parent int) {
-		store.UnderCategory(parent)(s)
-	}))
+	q.Modify(p.Union(parents, store.RootColumn, store.InCategory))
 	rows, err := q.All(ctx)
 	return rows, wrap(err, "load product pages of %d categories", len(parents))
 }
