@@ -231,7 +231,7 @@ func assertSortKeys(t *testing.T, s *store.Store) {
 	}
 	for _, p := range products {
 		if len(p.Edges.Variants) == 0 {
-			t.Errorf("product %d has no variants", p.ID)
+			t.Errorf("product %d: got no variants, want at least one", p.ID)
 			continue
 		}
 		minPrice, inStock := p.Edges.Variants[0].Price, false
