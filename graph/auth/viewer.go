@@ -1,10 +1,3 @@
-// Package auth knows who is asking: the Viewer in the context, signed access
-// tokens (JWT, HS256) and the HTTP middleware that turns a bearer token into
-// a Viewer, and password hashing (argon2id).
-//
-// A request without an Authorization header is anonymous. A request with a
-// bad, expired or tampered token is refused with UNAUTHENTICATED; it is
-// never served as anonymous.
 package auth
 
 import (

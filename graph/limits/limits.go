@@ -1,10 +1,3 @@
-// Package limits prices and rations GraphQL operations before any resolver
-// runs. An Extension measures each operation's shape (nesting depth,
-// aliases, field selections) and its cost, where a list multiplies what it
-// contains by the page size it asks for, so cost tracks the rows a query can
-// touch; then it charges the cost to the caller's leaky bucket and named
-// root fields (sign-in, checkout) to their own, tighter buckets. Anything
-// over a limit is refused with a stable code and nothing is executed.
 package limits
 
 import (
