@@ -33,21 +33,22 @@ type GuardOptions struct {
 func Guard(opts GuardOptions) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var query, opName string
+			var query string
 			switch r.Method {
 			case http.MethodPost:
 				body, ok := readBody(w, r, opts.MaxBodyBytes)
 				if !ok {
 					return
 				}
+				// Only the document: a POST may carry a mutation.
 				var params struct {
-					Query         string `json:"query"`
-					OperationName string `json:"operationName"`
+					Query string `json:"query"`
 				}
 				json.Unmarshal(body, &params) // not JSON: the transport answers that
-				query, opName = params.Query, params.OperationName
+				query = params.Query
 			case http.MethodGet:
-				query, opName = r.URL.Query().Get("query"), r.URL.Query().Get("operationName")
+				query = r.URL.Query().Get("query")
+				opName := r.URL.Query().Get("operationName")
 				if query != "" && opts.IsMutation != nil && opts.IsMutation(query, opName) {
 					w.Header().Set("Allow", "POST")
 					writeErrors(w, r, http.StatusMethodNotAllowed, gqlerror.Errorf("mutations must be sent with POST"), "METHOD_NOT_ALLOWED")

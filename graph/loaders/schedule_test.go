@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,16 +97,12 @@ func TestLoaderFailsKeysOfABrokenBatch(t *testing.T) {
 // compete for the processors; the batch runs once, with every key, as soon
 // as the last of them waits, and never because of a timer.
 func TestSchedulerWaitsForTheWholeOperation(t *testing.T) {
-	stop := make(chan struct{})
-	defer close(stop)
+	// CPU burners: they spin on purpose, checking only whether to stop.
+	var stop atomic.Bool
+	defer stop.Store(true)
 	for range 4 {
 		go func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			for !stop.Load() {
 			}
 		}()
 	}
