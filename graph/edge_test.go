@@ -1046,6 +1046,9 @@ func TestEdgeInFlightLimit(t *testing.T) {
 		res.Body.Close()
 		t.Fatalf("second request: got %d while the only slot was taken, want it to wait", res.StatusCode)
 	}
+	// The server has given up on the second request once its access line is
+	// written; only then may the slot free up.
+	e.waitForAccessLines(t, "in-flight-second")
 	if err := lock.Rollback(); err != nil {
 		t.Fatalf("got error %v, want nil", err)
 	}

@@ -227,6 +227,9 @@ func limitInFlight(n int, next http.Handler) http.Handler {
 			return // the client left while waiting; nothing to answer
 		}
 		defer func() { <-slots }()
+		if r.Context().Err() != nil {
+			return // both were ready and select chose the slot: still gone
+		}
 		next.ServeHTTP(w, r)
 	})
 }
