@@ -410,12 +410,12 @@ func TestEdgeRateLimit(t *testing.T) {
 
 	t.Run("RedisSharedByTwoServers", func(t *testing.T) {
 		t.Parallel()
-		rdb := edgeRedis(t)
-		prefix := edgeRedisPrefix(t, rdb)
+		rdb := storetest.Redis(t)
+		prefix := storetest.RedisPrefix(t, rdb, "edge")
 		// One clock for both servers, as one Redis clock would be.
 		clk := newClock()
 		a := edgeEnv(t, withClock(clk), withEdgeBudget(limits.NewRedis(rdb, prefix, slow, limits.WithClock(clk.Now))))
-		b := edgeEnv(t, withClock(clk), withEdgeBudget(limits.NewRedis(edgeRedis(t), prefix, slow, limits.WithClock(clk.Now))))
+		b := edgeEnv(t, withClock(clk), withEdgeBudget(limits.NewRedis(storetest.Redis(t), prefix, slow, limits.WithClock(clk.Now))))
 		checkBudgetRunsOut(t, a, b)
 	})
 
@@ -517,10 +517,10 @@ func TestEdgeSignInLimit(t *testing.T) {
 
 	t.Run("RedisSharedByTwoServers", func(t *testing.T) {
 		t.Parallel()
-		rdb := edgeRedis(t)
-		prefix := edgeRedisPrefix(t, rdb)
+		rdb := storetest.Redis(t)
+		prefix := storetest.RedisPrefix(t, rdb, "edge")
 		a := edgeEnv(t, withSignInLimit(limits.NewRedis(rdb, prefix, rule)))
-		b := edgeEnv(t, withSignInLimit(limits.NewRedis(edgeRedis(t), prefix, rule)))
+		b := edgeEnv(t, withSignInLimit(limits.NewRedis(storetest.Redis(t), prefix, rule)))
 		payload := map[string]any{"query": edgeSignIn, "variables": edgeSignInVars("wrong-guess")}
 		for i, e := range []*env{a, b, a} {
 			if r := edgePostJSON(t, e, payload, nil); r.status != http.StatusOK || r.code(t) != "UNAUTHENTICATED" {

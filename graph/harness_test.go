@@ -3,9 +3,7 @@ package graph_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -23,7 +20,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	"github.com/redis/go-redis/v9"
+
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/order"
 	"github.com/shopgraph/shopgraph/ent/product"
@@ -725,43 +722,6 @@ func checkNoSQL(t *testing.T, e *env) {
 	if n := e.counter.Count(); n != 0 {
 		t.Errorf("SQL statements run for a refused request: got %d, want 0:\n%s", n, e.counter)
 	}
-}
-
-// edgeRedis returns a client of the test Redis (TEST_REDIS_URL, default
-// redis://127.0.0.1:6379/0); an unreachable Redis fails the test.
-func edgeRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	u := os.Getenv("TEST_REDIS_URL")
-	if u == "" {
-		u = "redis://127.0.0.1:6379/0"
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("parse TEST_REDIS_URL %q: got error %v, want nil", u, err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): got error %v, want nil", u, err)
-	}
-	return rdb
-}
-
-// edgeRedisPrefix is a key prefix of this test alone, cleared at its end.
-func edgeRedisPrefix(t *testing.T, rdb *redis.Client) string {
-	t.Helper()
-	buf := make([]byte, 6)
-	rand.Read(buf)
-	prefix := "shopgraph:test:edge:" + hex.EncodeToString(buf) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if keys, err := rdb.Keys(ctx, prefix+"*").Result(); err == nil && len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-	})
-	return prefix
 }
 
 // --- Fixture builders ---

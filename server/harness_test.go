@@ -7,12 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/shopgraph/shopgraph/ent/store/storetest"
 	"github.com/shopgraph/shopgraph/graph/reqlog/reqlogtest"
 )
 
@@ -243,28 +242,6 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// testRedisURL is TEST_REDIS_URL, default redis://127.0.0.1:6379/0. An
-// unreachable Redis fails the test rather than skipping it.
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("TEST_REDIS_URL")
-	if u == "" {
-		u = "redis://127.0.0.1:6379/0"
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("parse TEST_REDIS_URL %q: got error %v, want nil", u, err)
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): got error %v, want nil", u, err)
-	}
-	return u
-}
-
 // graphQLReply is a decoded GraphQL response.
 type graphQLReply struct {
 	Data   json.RawMessage `json:"data"`
@@ -306,4 +283,12 @@ func postPayload(t *testing.T, s *server, payload any) graphQLReply {
 
 func persisted(hash string) map[string]any {
 	return map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}
+}
+
+// testRedisURL is the test Redis's URL (storetest.RedisURL), once it has
+// answered: an unreachable Redis fails the test rather than skipping it.
+func testRedisURL(t *testing.T) string {
+	t.Helper()
+	storetest.Redis(t)
+	return storetest.RedisURL()
 }

@@ -2,61 +2,16 @@ package limits_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"math"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shopgraph/shopgraph/ent/store/storetest"
 	"github.com/shopgraph/shopgraph/graph/limits"
 )
-
-// defaultRedisURL is used when TEST_REDIS_URL is unset. Like PostgreSQL,
-// an unreachable Redis fails the tests: CI must not go green by skipping
-// the shared-bucket half of the limiter.
-const defaultRedisURL = "redis://127.0.0.1:6379/0"
-
-// testRedis returns a client of the test Redis, closed when the test ends.
-func testRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		url = defaultRedisURL
-	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("parse TEST_REDIS_URL %q: got error %v, want nil", url, err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis is required for the tests (TEST_REDIS_URL=%q): got error %v, want nil", url, err)
-	}
-	return rdb
-}
-
-// uniquePrefix is a key prefix no other test or run uses; its keys are
-// deleted when the test ends.
-func uniquePrefix(t *testing.T, rdb *redis.Client) string {
-	t.Helper()
-	buf := make([]byte, 6)
-	rand.Read(buf)
-	prefix := "shopgraph:test:limits:" + hex.EncodeToString(buf) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		keys, err := rdb.Keys(ctx, prefix+"*").Result()
-		if err == nil && len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-	})
-	return prefix
-}
 
 // clock is the tests' time source: buckets read it, tests move it, so a
 // bucket drains exactly as far as a test says and no test waits.
@@ -93,8 +48,8 @@ func backends() []backend {
 			return limits.NewMemory(rule, limits.WithClock(clk.Now))
 		}},
 		{name: "Redis", new: func(t *testing.T, rule limits.Rule, clk *clock) limits.Limiter {
-			rdb := testRedis(t)
-			return limits.NewRedis(rdb, uniquePrefix(t, rdb), rule, limits.WithClock(clk.Now))
+			rdb := storetest.Redis(t)
+			return limits.NewRedis(rdb, storetest.RedisPrefix(t, rdb, "limits"), rule, limits.WithClock(clk.Now))
 		}},
 	}
 }
@@ -259,10 +214,10 @@ func TestBucket(t *testing.T) {
 // budget by spreading requests over instances.
 func TestRedisInstancesShareBuckets(t *testing.T) {
 	t.Parallel()
-	rdb := testRedis(t)
-	prefix := uniquePrefix(t, rdb)
-	a := limits.NewRedis(testRedis(t), prefix, slow)
-	b := limits.NewRedis(testRedis(t), prefix, slow)
+	rdb := storetest.Redis(t)
+	prefix := storetest.RedisPrefix(t, rdb, "limits")
+	a := limits.NewRedis(storetest.Redis(t), prefix, slow)
+	b := limits.NewRedis(storetest.Redis(t), prefix, slow)
 
 	for i := 1; i <= 10; i++ {
 		l, name := a, "a"
@@ -284,7 +239,7 @@ func TestRedisInstancesShareBuckets(t *testing.T) {
 	}
 
 	t.Run("OtherPrefixIsOtherBucket", func(t *testing.T) {
-		c := limits.NewRedis(testRedis(t), uniquePrefix(t, rdb), slow)
+		c := limits.NewRedis(storetest.Redis(t), storetest.RedisPrefix(t, rdb, "limits"), slow)
 		if d := take(t, c, "client", 10); !d.Allowed {
 			t.Errorf("take 10 under another prefix: got refused %+v, want allowed", d)
 		}
@@ -294,8 +249,8 @@ func TestRedisInstancesShareBuckets(t *testing.T) {
 // Buckets expire once drained, so idle clients leave nothing in Redis.
 func TestRedisBucketExpires(t *testing.T) {
 	t.Parallel()
-	rdb := testRedis(t)
-	prefix := uniquePrefix(t, rdb)
+	rdb := storetest.Redis(t)
+	prefix := storetest.RedisPrefix(t, rdb, "limits")
 	l := limits.NewRedis(rdb, prefix, limits.Rule{Capacity: 10, PerSecond: 5})
 	take(t, l, "client", 5) // drains in 1 s
 	ttl, err := rdb.PTTL(context.Background(), prefix+"client").Result()

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"testing"
 
+	"github.com/shopgraph/shopgraph/ent/store/storetest"
 	"github.com/shopgraph/shopgraph/graph/limits"
 )
 
@@ -83,7 +84,7 @@ func TestPolicyConfig(t *testing.T) {
 // running instances share: renaming them would split budgets during a
 // rolling deploy.
 func TestPolicyRedisKeys(t *testing.T) {
-	rdb := testRedis(t)
+	rdb := storetest.Redis(t)
 	ctx := context.Background()
 	buf := make([]byte, 6)
 	rand.Read(buf)
