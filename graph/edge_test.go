@@ -839,6 +839,11 @@ func TestEdgeIntrospection(t *testing.T) {
 			if got != tt.allow {
 				t.Errorf("introspection: got %s, want allowed %v", r.body, tt.allow)
 			}
+			// A refusal is the caller's, not a fault: coded, and never an
+			// ERROR line in the log.
+			if want := map[bool]string{false: "FORBIDDEN", true: ""}[tt.allow]; r.code(t) != want {
+				t.Errorf("introspection code: got %q, want %q (%s)", r.code(t), want, r.body)
+			}
 		})
 	}
 	t.Run("TypeQueryRefused", func(t *testing.T) {
@@ -846,7 +851,13 @@ func TestEdgeIntrospection(t *testing.T) {
 		if g := r.gql(t); len(g.Errors) == 0 || strings.Contains(string(g.Data), "email") {
 			t.Errorf("__type anonymously: got %s, want an error and no fields", r.body)
 		}
+		if r.code(t) != "FORBIDDEN" {
+			t.Errorf("__type anonymously: got code %q, want FORBIDDEN", r.code(t))
+		}
 	})
+	if logs := e.logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("log after refused introspection: got an ERROR line, want none:\n%s", logs)
+	}
 }
 
 func TestEdgeNoSuggestionsInProduction(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -19,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/graph/apperr"
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/directive"
 	"github.com/shopgraph/shopgraph/graph/gqlhttp"
@@ -198,13 +200,26 @@ func precheck(cfg limits.Config, maxTokens int) func(string) *gqlerror.Error {
 	}
 }
 
-// introspectionPolicy allows schema introspection to everyone, or else to staff.
+// introspectionPolicy allows schema introspection to everyone, or else to
+// staff. A refused __schema or __type is the caller's refusal (FORBIDDEN),
+// not the internal error gqlgen's plain "introspection disabled" would be
+// presented as. Only operations that name them pay for the check.
 type introspectionPolicy struct{ all bool }
 
 func (introspectionPolicy) ExtensionName() string                   { return "IntrospectionPolicy" }
 func (introspectionPolicy) Validate(graphql.ExecutableSchema) error { return nil }
 func (i introspectionPolicy) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	oc.DisableIntrospection = !i.all && !auth.FromContext(ctx).Staff()
+	if !oc.DisableIntrospection || !(strings.Contains(oc.RawQuery, "__schema") || strings.Contains(oc.RawQuery, "__type")) {
+		return nil
+	}
+	next := oc.ResolverMiddleware
+	oc.ResolverMiddleware = func(ctx context.Context, resolve graphql.Resolver) (any, error) {
+		if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" && (fc.Field.Name == "__schema" || fc.Field.Name == "__type") {
+			return nil, apperr.Errorf(apperr.Forbidden, "schema introspection is open to staff only")
+		}
+		return next(ctx, resolve)
+	}
 	return nil
 }
 
