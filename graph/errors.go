@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/shop"
+	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/graph/apperr"
 	"github.com/shopgraph/shopgraph/graph/relay"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
@@ -141,12 +142,22 @@ func presentErrors(logger *slog.Logger, production bool) graphql.ErrorPresenterF
 		// field of the response; the access log line says it left.
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			out.Message = "the request took too long and was stopped"
-			out.Extensions = map[string]any{"code": "TIMEOUT"}
+			out.Extensions = map[string]any{"code": apperr.Timeout}
 			return out
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
 			out.Message = "the request was cancelled"
-			out.Extensions = map[string]any{"code": "CANCELLED"}
+			out.Extensions = map[string]any{"code": apperr.Cancelled}
+			return out
+		}
+		id := reqlog.ID(ctx)
+		// Down, out of connections, or locked by another writer: the same
+		// request may well succeed in a moment, so it is neither the
+		// client's fault nor a bug to page anyone about.
+		if store.Unavailable(err) {
+			logger.WarnContext(ctx, "database unavailable", "request_id", id, "path", out.Path.String(), "err", err)
+			out.Message = "the service is temporarily unavailable; retry shortly"
+			out.Extensions = map[string]any{"code": apperr.Unavailable, "requestId": id}
 			return out
 		}
 		var gqlErr *gqlerror.Error
@@ -156,7 +167,6 @@ func presentErrors(logger *slog.Logger, production bool) graphql.ErrorPresenterF
 			}
 			return out
 		}
-		id := reqlog.ID(ctx)
 		logger.ErrorContext(ctx, "internal error", "request_id", id, "path", out.Path.String(), "err", err)
 		out.Message = "internal error"
 		if id != "" {

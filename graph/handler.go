@@ -49,8 +49,12 @@ type Options struct {
 	MaxTokens int
 	// MaxBodyBytes caps request bodies (413 beyond).
 	MaxBodyBytes int64
-	// Timeout is the deadline of each request's work.
+	// Timeout is the deadline of each request's work, the viewer's lookup
+	// included.
 	Timeout time.Duration
+	// ReadTimeout bounds how long a client may take to send its request
+	// body (408 beyond), so a slow sender cannot hold a connection.
+	ReadTimeout time.Duration
 	// PersistedQueries stores automatic persisted queries; nil keeps an
 	// in-process LRU.
 	PersistedQueries graphql.Cache[string]
@@ -140,16 +144,20 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	})
 
 	// Plain net/http middleware, innermost first; a request meets them in
-	// the reverse order: gzip, CORS, Guard (413, 405, oversized documents),
-	// the in-flight cap, the client's address, authentication (401), the
-	// deadline, then gqlgen and its transport.
+	// the reverse order: gzip, CORS, Guard (408 for a slow body, 413, 405,
+	// oversized documents), the in-flight cap, the deadline, the client's
+	// address, authentication (401; 503 if the viewer cannot be looked up
+	// in time), then gqlgen and its transport. The deadline starts once a
+	// slot is free and covers the viewer's lookup, so a hanging database
+	// stops signed-in requests on time as it does anonymous ones.
 	var h http.Handler = srv
-	h = gqlhttp.Deadline(opts.Timeout)(h)
 	h = tokens.Middleware(h)
 	h = withClientIP(h)
+	h = gqlhttp.Deadline(opts.Timeout)(h)
 	h = limitInFlight(opts.MaxInFlight, h)
 	h = gqlhttp.Guard(gqlhttp.GuardOptions{
 		MaxBodyBytes: opts.MaxBodyBytes,
+		ReadTimeout:  opts.ReadTimeout,
 		Precheck:     precheck(lim, opts.MaxTokens),
 		IsMutation:   func(q, op string) bool { return limits.IsMutation(q, op, opts.MaxTokens) },
 	})(h)

@@ -142,7 +142,7 @@ func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts 
 func existingEnv(t testing.TB, url string) *env {
 	t.Helper()
 	counter := &storetest.Counter{}
-	st, err := store.Open(context.Background(), store.Config{DatabaseURL: url, WrapDriver: counter.Wrap})
+	st, err := store.Open(context.Background(), store.Config{DatabaseURL: url, WrapDriver: counter.Wrap, StatementCache: store.DefaultStatementCache})
 	if err != nil {
 		t.Fatalf("open %s: got error %v, want nil", url, err)
 	}

@@ -10,29 +10,31 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/graph/limits"
 )
 
 // config is everything the server reads from its environment, read in one
 // place (loadConfig) so a bad value stops start-up with a message naming it.
 type config struct {
-	Env             string // development or production
-	Addr            string
-	DatabaseURL     string // empty: embedded SQLite in DataDir
-	DataDir         string
-	DBMaxConns      int
-	LogLevel        slog.Level
-	LogFormat       string // json or text
-	Currency        string
-	AutoSeed        bool // seed demo data into an empty database at start
-	ShutdownTimeout time.Duration
-	JWTSecret       []byte // empty in development: a random key per process
-	TokenTTL        time.Duration
+	Env              string // development or production
+	Addr             string
+	DatabaseURL      string // empty: embedded SQLite in DataDir
+	DataDir          string
+	DBMaxConns       int
+	DBStatementCache int
+	LogLevel         slog.Level
+	LogFormat        string // json or text
+	Currency         string
+	AutoSeed         bool // seed demo data into an empty database at start
+	ShutdownTimeout  time.Duration
+	JWTSecret        []byte // empty in development: a random key per process
+	TokenTTL         time.Duration
 
 	MaxCost, MaxDepth, MaxAliases, MaxFields, MaxTokens int
 	MaxBodyBytes                                        int64
 	MaxInFlight                                         int
-	RequestTimeout, ReadHeaderTimeout                   time.Duration
+	RequestTimeout, ReadHeaderTimeout, ReadTimeout      time.Duration
 	RateCapacity, RatePerSecond                         float64
 	SignInPerMinute, CheckoutPerMinute                  float64
 	RedisURL                                            string
@@ -98,6 +100,8 @@ func settings(c *config) []setting {
 			doc: "folder of the embedded SQLite database (WAL, busy timeout, foreign keys on)"},
 		{name: "DB_MAX_CONNS", def: "10", parse: intIn(&c.DBMaxConns, 1, 1000),
 			doc: "connection pool cap"},
+		{name: "DB_STATEMENT_CACHE", def: strconv.Itoa(store.DefaultStatementCache), parse: intIn(&c.DBStatementCache, 0, 100000),
+			doc: "distinct read statements kept prepared per connection, parsed and planned once; `0` behind a pooler in transaction mode (PgBouncer < 1.21)"},
 		{name: "LOG_LEVEL", def: "info", parse: logLevel(&c.LogLevel),
 			doc: "`debug`, `info`, `warn`, `error`"},
 		{name: "LOG_FORMAT", def: "json", parse: oneOf(&c.LogFormat, "json", "text"),
@@ -144,6 +148,8 @@ func settings(c *config) []setting {
 			doc: "request deadline"},
 		{name: "READ_HEADER_TIMEOUT", def: "5s", parse: durationIn(&c.ReadHeaderTimeout, 0, 0),
 			doc: "slow-client cut-off: time to send the request headers"},
+		{name: "READ_TIMEOUT", def: "10s", parse: durationIn(&c.ReadTimeout, 0, 0),
+			doc: "slow-client cut-off: time to send the request body once the headers are in (`408 REQUEST_TIMEOUT`)"},
 		{name: "RATE_LIMIT_CAPACITY", def: "60000", parse: positive(&c.RateCapacity),
 			check: func() error {
 				if c.RateCapacity < float64(c.MaxCost) {

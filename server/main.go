@@ -67,9 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	st, err := store.Open(ctx, store.Config{
-		DatabaseURL:  cfg.DatabaseURL,
-		SQLitePath:   cfg.sqlitePath(),
-		MaxOpenConns: cfg.DBMaxConns,
+		DatabaseURL:    cfg.DatabaseURL,
+		SQLitePath:     cfg.sqlitePath(),
+		MaxOpenConns:   cfg.DBMaxConns,
+		StatementCache: cfg.DBStatementCache,
 	})
 	if err != nil {
 		return err
@@ -192,11 +193,13 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 		Addr:              cfg.Addr,
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// Backstop for every route; the GraphQL endpoint answers a slow
+		// body itself (408) at ReadTimeout after its headers.
+		ReadTimeout:  cfg.ReadHeaderTimeout + cfg.ReadTimeout + time.Second,
+		WriteTimeout: cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -244,6 +247,7 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		MaxTokens:     cfg.MaxTokens,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Timeout:       cfg.RequestTimeout,
+		ReadTimeout:   cfg.ReadTimeout,
 		CORSOrigins:   cfg.CORSOrigins,
 		MaxInFlight:   cfg.MaxInFlight,
 	}

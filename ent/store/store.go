@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -28,9 +29,19 @@ type Config struct {
 	// MaxOpenConns caps the pool. gqlgen resolves list elements
 	// concurrently, so an uncapped pool can exhaust PostgreSQL's clients.
 	MaxOpenConns int
+	// StatementCache is how many distinct read statements are kept
+	// prepared (see preparedDriver); 0 turns preparing off, which a
+	// connection pooler in transaction mode (PgBouncer before 1.21) needs.
+	StatementCache int
+	// BusyTimeout is how long a SQLite statement waits for another
+	// writer's lock before failing as unavailable (default 10 s).
+	BusyTimeout time.Duration
 	// WrapDriver, if set, wraps the ent driver (tests count statements).
 	WrapDriver func(dialect.Driver) dialect.Driver
 }
+
+// DefaultStatementCache is the server's default Config.StatementCache.
+const DefaultStatementCache = 512
 
 // Store is an open database with its ent client.
 type Store struct {
@@ -73,7 +84,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		dsn, err = postgresDSN(cfg.DatabaseURL)
 	} else {
 		driverName, dialectName = "sqlite", dialect.SQLite
-		dsn, err = sqliteDSN(cfg.SQLitePath)
+		dsn, err = sqliteDSN(cfg.SQLitePath, cfg.BusyTimeout)
 	}
 	if err != nil {
 		return nil, err
@@ -92,6 +103,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("connect to %s: %w", dialectName, err)
 	}
 	var drv dialect.Driver = entsql.OpenDB(dialectName, db)
+	if cfg.StatementCache > 0 {
+		drv = newPreparedDriver(entsql.OpenDB(dialectName, db), db, cfg.StatementCache)
+	}
 	if cfg.WrapDriver != nil {
 		drv = cfg.WrapDriver(drv)
 	}
@@ -123,7 +137,7 @@ func postgresDSN(raw string) (string, error) {
 // readers do not block the writer, a busy timeout instead of instant
 // SQLITE_BUSY, and BEGIN IMMEDIATE so a transaction takes the write lock
 // up front rather than failing when it upgrades.
-func sqliteDSN(path string) (string, error) {
+func sqliteDSN(path string, busy time.Duration) (string, error) {
 	if path == "" {
 		return "", errors.New("no SQLite path given")
 	}
@@ -132,7 +146,10 @@ func sqliteDSN(path string) (string, error) {
 			return "", fmt.Errorf("create data folder: %w", err)
 		}
 	}
-	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate", nil
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
+	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate", nil
 }
 
 // Migrate applies the versioned migrations for the store's dialect and

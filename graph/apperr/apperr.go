@@ -14,6 +14,11 @@ const (
 	Conflict        = "CONFLICT"
 	OutOfStock      = "OUT_OF_STOCK"
 	Internal        = "INTERNAL"
+	// Unavailable: a dependency (the database) could not serve the request
+	// just now; the same request may succeed when retried.
+	Unavailable = "UNAVAILABLE"
+	Timeout     = "TIMEOUT"   // the request ran past its deadline
+	Cancelled   = "CANCELLED" // the client left before the answer
 )
 
 // FieldError names one invalid input by its GraphQL input path.

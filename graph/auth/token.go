@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/apperr"
 )
@@ -101,51 +102,79 @@ func (t *Tokens) Verify(token string) (int, error) {
 }
 
 // Middleware puts the Viewer of the request's bearer token in its context.
-// No Authorization header: anonymous. Anything else that does not verify to
-// an existing user: 401 with an UNAUTHENTICATED GraphQL error.
+// No Authorization header: anonymous. A token that does not verify, or
+// whose user no longer exists: 401 with an UNAUTHENTICATED GraphQL error,
+// which tells the client to sign in again. Failing to look the user up is
+// not the token's fault and must not sign anyone out: a database that is
+// down or busy is 503 UNAVAILABLE with Retry-After, a lookup that ran past
+// the request's deadline 503 TIMEOUT (the deadline covers the lookup: put
+// gqlhttp.Deadline outside this middleware), anything else 500 INTERNAL.
 func (t *Tokens) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
 		header := r.Header.Get("Authorization")
 		if header == "" {
-			next.ServeHTTP(w, r.WithContext(WithViewer(r.Context(), Viewer{})))
+			next.ServeHTTP(w, r.WithContext(WithViewer(ctx, Viewer{})))
 			return
 		}
-		v, err := t.viewer(r.Context(), header)
+		id, err := t.subject(header)
 		if err != nil {
-			t.logger.InfoContext(r.Context(), "rejected access token", "err", err)
+			t.logger.InfoContext(ctx, "rejected access token", "err", err)
 			refuse(w)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(WithViewer(r.Context(), v)))
+		u, err := t.users.User.Query().Where(user.ID(id)).Select(user.FieldID, user.FieldRole).Only(ctx)
+		switch {
+		case err == nil:
+			next.ServeHTTP(w, r.WithContext(WithViewer(ctx, Viewer{ID: u.ID, Role: u.Role})))
+		case ent.IsNotFound(err):
+			t.logger.InfoContext(ctx, "rejected access token", "err", fmt.Errorf("user %d does not exist", id))
+			refuse(w)
+		case ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled):
+			// The client left; nobody reads an answer.
+		case ctx.Err() != nil:
+			t.logger.WarnContext(ctx, "viewer lookup ran past the deadline", "user", id, "err", err)
+			fail(w, http.StatusServiceUnavailable, apperr.Timeout, "the request took too long and was stopped")
+		case store.Unavailable(err):
+			t.logger.WarnContext(ctx, "viewer lookup failed: database unavailable", "user", id, "err", err)
+			fail(w, http.StatusServiceUnavailable, apperr.Unavailable, "the service is temporarily unavailable; retry shortly")
+		default:
+			t.logger.ErrorContext(ctx, "viewer lookup failed", "user", id, "err", err)
+			fail(w, http.StatusInternalServerError, apperr.Internal, "internal error")
+		}
 	})
 }
 
-func (t *Tokens) viewer(ctx context.Context, header string) (Viewer, error) {
+// subject verifies the bearer token of an Authorization header and returns
+// its user ID.
+func (t *Tokens) subject(header string) (int, error) {
 	scheme, token, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return Viewer{}, errors.New("authorization header is not a bearer token")
+		return 0, errors.New("authorization header is not a bearer token")
 	}
-	id, err := t.Verify(strings.TrimSpace(token))
-	if err != nil {
-		return Viewer{}, err
-	}
-	u, err := t.users.User.Query().Where(user.ID(id)).Select(user.FieldID, user.FieldRole).Only(ctx)
-	if err != nil {
-		return Viewer{}, fmt.Errorf("load viewer %d: %w", id, err)
-	}
-	return Viewer{ID: u.ID, Role: u.Role}, nil
+	return t.Verify(strings.TrimSpace(token))
 }
 
-// refuse answers like a GraphQL request error, so clients handle it the
-// same way whatever transport they use.
+// refuse answers a bad token like a GraphQL request error, so clients
+// handle it the same way whatever transport they use.
 func refuse(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-	w.WriteHeader(http.StatusUnauthorized)
+	fail(w, http.StatusUnauthorized, apperr.Unauthenticated, errBadToken.Message)
+}
+
+// fail writes a GraphQL-shaped request error with code; a 503 asks the
+// client to come back in a second.
+func fail(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{
 		"errors": []map[string]any{{
-			"message":    errBadToken.Message,
-			"extensions": map[string]any{"code": apperr.Unauthenticated},
+			"message":    message,
+			"extensions": map[string]any{"code": code},
 		}},
 	})
 }

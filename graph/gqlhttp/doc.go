@@ -4,7 +4,9 @@
 // header has one owner, and a request meets them in this order:
 //
 //  1. Guard (middleware, before authentication and the in-flight cap):
-//     413 REQUEST_TOO_LARGE for bodies over the limit; 405 with
+//     408 REQUEST_TIMEOUT for a body that does not arrive within
+//     ReadTimeout, 400 BAD_REQUEST for one that cannot be read, 413
+//     REQUEST_TOO_LARGE for bodies over the limit; 405 with
 //     Allow: POST (METHOD_NOT_ALLOWED) for a mutation over GET; documents
 //     the precheck finds too big, 200 with application/json or 400 with
 //     graphql-response+json. It writes these itself with
@@ -12,8 +14,9 @@
 //     graphql-response+json in Accept, where the transport follows gqlgen's
 //     media-range rules; the two differ only for an Accept naming neither
 //     GraphQL type, and are kept as clients have always seen them.)
-//  2. Deadline (middleware, inside the in-flight cap and authentication):
-//     the context deadline of the request's work. It writes nothing.
+//  2. Deadline (middleware, inside the in-flight cap, outside
+//     authentication): the context deadline of the request's work, the
+//     viewer's lookup included. It writes nothing.
 //  3. Transport (gqlgen's only transport) decides, when it writes the
 //     response, from the graphql.Response and how the request ended:
 //     - the status: 200 for an executed operation; for a request error
@@ -33,13 +36,15 @@
 //     errors: public only for anonymous callers; else no-store), ETag (on
 //     every GET 200) and Content-Length.
 //
-// Outside this package: 401 is graph/auth's (Tokens.Middleware), CORS
+// Outside this package: 401, and the 503s of a viewer lookup that failed,
+// are graph/auth's (Tokens.Middleware), CORS
 // headers and preflights rs/cors's, Content-Encoding and
 // Vary: Accept-Encoding gzhttp's, X-Request-Id graph/reqlog's; graph's
 // NewHandler puts them in order around these. The refusals' extensions.code
 // values are set by whoever refuses (gqlgen, graph/limits, graph's error
 // presenter); this package passes them through, except REQUEST_TOO_LARGE,
-// METHOD_NOT_ALLOWED and TIMEOUT, which are its own.
+// REQUEST_TIMEOUT, BAD_REQUEST, METHOD_NOT_ALLOWED and TIMEOUT, which are
+// its own.
 //
 // No state crosses between the layers: the transport learns the outcome
 // from the calls it makes (gqlgen's CreateOperationContext, DispatchError,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -17,6 +18,9 @@ import (
 // GuardOptions configure Guard.
 type GuardOptions struct {
 	MaxBodyBytes int64 // larger request bodies get 413
+	// ReadTimeout is how long after Guard sees a request its body must
+	// have arrived (0: no limit of Guard's own); a slower one gets 408.
+	ReadTimeout time.Duration
 	// Precheck may refuse a query document before gqlgen parses and
 	// validates it (limits.Precheck).
 	Precheck func(query string) *gqlerror.Error
@@ -26,7 +30,8 @@ type GuardOptions struct {
 }
 
 // Guard refuses what needs no GraphQL machinery to refuse, before
-// authentication and execution: bodies over the size limit (413), mutations
+// authentication and execution: bodies that arrive too slowly (408) or are
+// over the size limit (413), mutations
 // over GET (405), and documents Precheck finds too big (400, or 200 with
 // application/json). It answers those itself, with Cache-Control: no-store
 // and no Vary: they are the same for every caller.
@@ -36,6 +41,13 @@ func Guard(opts GuardOptions) func(http.Handler) http.Handler {
 			var query string
 			switch r.Method {
 			case http.MethodPost:
+				if opts.ReadTimeout > 0 {
+					// The connection's read deadline, for this request's
+					// body only: net/http resets it for the next request.
+					// Not every ResponseWriter can (a test recorder):
+					// then the server's ReadTimeout is the only bound.
+					_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(opts.ReadTimeout))
+				}
 				body, ok := readBody(w, r, opts.MaxBodyBytes)
 				if !ok {
 					return
@@ -106,8 +118,13 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool
 		tooLarge(w, limit)
 		return nil, false
 	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		writeCoded(w, http.StatusRequestTimeout, "the request body did not arrive in time", "REQUEST_TIMEOUT")
+		return nil, false
+	}
 	if err != nil {
-		http.Error(w, "could not read request body", http.StatusBadRequest)
+		writeCoded(w, http.StatusBadRequest, "could not read request body", "BAD_REQUEST")
 		return nil, false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -115,11 +132,18 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool
 }
 
 func tooLarge(w http.ResponseWriter, limit int64) {
+	writeCoded(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", limit), "REQUEST_TOO_LARGE")
+}
+
+// writeCoded answers a request refused before GraphQL could read it, as a
+// GraphQL request error with status and code.
+func writeCoded(w http.ResponseWriter, status int, message, code string) {
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
-		"message":    fmt.Sprintf("request body is larger than %d bytes", limit),
-		"extensions": map[string]any{"code": "REQUEST_TOO_LARGE"},
+		"message":    message,
+		"extensions": map[string]any{"code": code},
 	}}})
 }
 

@@ -30,7 +30,7 @@ const DefaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=dis
 func Open(t testing.TB, dialectName string, wrap func(dialect.Driver) dialect.Driver) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	cfg := store.Config{WrapDriver: wrap, MaxOpenConns: 10}
+	cfg := store.Config{WrapDriver: wrap, MaxOpenConns: 10, StatementCache: store.DefaultStatementCache}
 	switch dialectName {
 	case dialect.Postgres:
 		cfg.DatabaseURL = CreateDatabase(t)

@@ -1,0 +1,253 @@
+package graph_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/shopgraph/shopgraph/ent/store"
+	"github.com/shopgraph/shopgraph/ent/store/storetest"
+)
+
+// Faults the server must survive without blaming the client: a database
+// that hangs, one that is gone, a SQLite writer's lock, a client that
+// sends its body slowly. Each answer is coded, says whether to retry, and
+// nobody is signed out by a fault that is not theirs.
+
+// withTimeout sets the request deadline.
+func withTimeout(d time.Duration) envOption {
+	return func(o *envConfig) { o.Timeout = d }
+}
+
+// await runs send in the background and returns its reply, or fails the
+// test if none comes within a minute (after calling unblock, so a request
+// stuck behind a lock the test holds can finish).
+func await(t *testing.T, unblock func(), send func() edgeReply) edgeReply {
+	t.Helper()
+	done := make(chan edgeReply, 1)
+	go func() { done <- send() }()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(time.Minute):
+		unblock()
+		<-done
+		t.Fatal("no answer while the database was blocked: the request waited for the database instead of its deadline")
+		return edgeReply{}
+	}
+}
+
+// TestEdgeViewerLookupHonoursDeadline: while another session locks the
+// users table, a signed-in request cannot load its viewer. It stops at its
+// deadline like any other work, with 503 TIMEOUT, and does not sign the
+// client out (no 401); once the lock is gone the same token works.
+func TestEdgeViewerLookupHonoursDeadline(t *testing.T) {
+	e := newEnv(t, dialect.Postgres, productionEdge, withTimeout(time.Second))
+	signedIn := e.as(t, e.store.Client.User.Create().SetEmail("a@example.com").SetName("A").SaveX(context.Background()))
+	ctx := context.Background()
+	conn, err := e.store.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE users IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	unlock := func() { once.Do(func() { tx.Rollback() }) }
+	defer unlock()
+
+	r := await(t, unlock, func() edgeReply { return edgePost(t, signedIn, `{ viewer { id } }`) })
+	if r.status != http.StatusServiceUnavailable || r.code(t) != "TIMEOUT" {
+		t.Fatalf("signed-in request while users are locked: got %d %s, want 503 TIMEOUT:\n%s", r.status, r.code(t), r.body)
+	}
+	if r.header.Get("WWW-Authenticate") != "" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("got WWW-Authenticate %q and Retry-After %q, want none and a retry hint", r.header.Get("WWW-Authenticate"), r.header.Get("Retry-After"))
+	}
+	unlock()
+	if r := edgePost(t, signedIn, `{ viewer { id } }`); r.status != http.StatusOK || !r.hasData(t) {
+		t.Fatalf("after the lock: got %d:\n%s, want the viewer", r.status, r.body)
+	}
+}
+
+// tcpProxy forwards a local port to PostgreSQL until cut, as a network
+// between the server and its database would.
+type tcpProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func startProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{ln: ln, target: target}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	t.Cleanup(p.cut)
+	return p
+}
+
+// cut closes the listener and every connection: the database is gone.
+func (p *tcpProxy) cut() {
+	p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// TestEdgeDatabaseOutageIsRetryable: with the database unreachable, a
+// signed-in request is not told its token is bad (which would send the
+// client to a rate-limited sign-in): it gets 503 UNAVAILABLE with
+// Retry-After. An anonymous query gets UNAVAILABLE too, not INTERNAL, and
+// neither is logged as an internal error.
+func TestEdgeDatabaseOutageIsRetryable(t *testing.T) {
+	direct := storetest.CreateDatabase(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startProxy(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	counter := &storetest.Counter{}
+	st, err := store.Open(context.Background(), store.Config{DatabaseURL: u.String(), WrapDriver: counter.Wrap, StatementCache: store.DefaultStatementCache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e := serveStore(t, st, counter, productionEdge)
+	signedIn := e.as(t, st.Client.User.Create().SetEmail("a@example.com").SetName("A").SaveX(context.Background()))
+	if r := edgePost(t, signedIn, `{ viewer { id } }`); r.status != http.StatusOK {
+		t.Fatalf("before the outage: got %d:\n%s", r.status, r.body)
+	}
+
+	proxy.cut()
+	r := edgePost(t, signedIn, `{ viewer { id } }`)
+	if r.status != http.StatusServiceUnavailable || r.code(t) != "UNAVAILABLE" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("signed-in request during the outage: got %d %s (Retry-After %q), want 503 UNAVAILABLE with Retry-After:\n%s",
+			r.status, r.code(t), r.header.Get("Retry-After"), r.body)
+	}
+	r = edgePost(t, e.anonymous(), `{ products(first: 1) { edges { node { id } } } }`)
+	if got := r.code(t); got != "UNAVAILABLE" {
+		t.Fatalf("anonymous query during the outage: got code %q, want UNAVAILABLE:\n%s", got, r.body)
+	}
+	if len(e.logs.Lines(`"level":"ERROR"`)) > 0 {
+		t.Fatalf("an outage was logged as an internal error:\n%s", e.logs.String())
+	}
+}
+
+// TestEdgeSQLiteLockIsRetryable: a SQLite write that cannot get the lock
+// another writer holds fails as UNAVAILABLE (retry), not INTERNAL.
+func TestEdgeSQLiteLockIsRetryable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shopgraph.db")
+	counter := &storetest.Counter{}
+	st, err := store.Open(context.Background(), store.Config{SQLitePath: path, BusyTimeout: 200 * time.Millisecond, WrapDriver: counter.Wrap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e := serveStore(t, st, counter, productionEdge)
+
+	// Another process's writer: its own pool on the same file.
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(200)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	r := edgePostJSON(t, e, map[string]any{"query": signUpMutation, "variables": map[string]any{"input": map[string]any{
+		"email": "new@example.com", "password": "correct horse battery", "name": "New"}}}, nil)
+	if got := r.code(t); got != "UNAVAILABLE" {
+		t.Fatalf("sign-up while another writer holds the lock: got code %q, want UNAVAILABLE:\n%s", got, r.body)
+	}
+	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.logs.Lines(`"level":"ERROR"`)) > 0 {
+		t.Fatalf("a held lock was logged as an internal error:\n%s", e.logs.String())
+	}
+}
+
+// TestEdgeSlowBody: a client that sends its headers and then trickles (or
+// stops sending) its body is answered 408 REQUEST_TIMEOUT at the read
+// timeout, instead of holding the connection for as long as it likes.
+func TestEdgeSlowBody(t *testing.T) {
+	e := newEnv(t, dialect.Postgres, productionEdge, func(o *envConfig) { o.ReadTimeout = time.Second })
+	u, err := url.Parse(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Half a body, then nothing.
+	io.WriteString(c, "POST "+u.Path+" HTTP/1.1\r\nHost: "+u.Host+"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"+`{"query": "{ products`)
+	c.SetReadDeadline(time.Now().Add(time.Minute))
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("no answer to a stalled body within a minute: the server waits for slow senders")
+		}
+		t.Fatalf("read the answer to a stalled body: %v", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), `"REQUEST_TIMEOUT"`) {
+		t.Fatalf("stalled body: got %d %s, want 408 REQUEST_TIMEOUT", res.StatusCode, body)
+	}
+}
