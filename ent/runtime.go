@@ -270,6 +270,12 @@ func init() {
 	userDescPasswordHash := userFields[3].Descriptor()
 	// user.DefaultPasswordHash holds the default value on creation for the password_hash field.
 	user.DefaultPasswordHash = userDescPasswordHash.Default.(string)
+	// userDescTokenVersion is the schema descriptor for token_version field.
+	userDescTokenVersion := userFields[4].Descriptor()
+	// user.DefaultTokenVersion holds the default value on creation for the token_version field.
+	user.DefaultTokenVersion = userDescTokenVersion.Default.(int)
+	// user.TokenVersionValidator is a validator for the "token_version" field. It is called by the builders before save.
+	user.TokenVersionValidator = userDescTokenVersion.Validators[0].(func(int) error)
 	variantFields := schema.Variant{}.Fields()
 	_ = variantFields
 	// variantDescSku is the schema descriptor for sku field.

@@ -81,7 +81,23 @@ func (r *Resolver) changePassword(ctx context.Context, in model.ChangePasswordIn
 		return nil, err
 	}
 	u, err := r.shop().ChangePassword(ctx, auth.FromContext(ctx).ID, in.CurrentPassword, in.NewPassword)
-	return reply(u, err, accountPayload)
+	if err != nil {
+		return nil, domainError("input", err)
+	}
+	// Every earlier token, this request's included, is revoked: the
+	// session continues on a new one.
+	token, exp, err := r.tokens.Issue(u)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AccountPayload{User: u, Token: &token, ExpiresAt: &exp}, nil
+}
+
+func (r *Resolver) signOut(ctx context.Context) (*model.SignOutPayload, error) {
+	if err := r.shop().SignOut(ctx, auth.FromContext(ctx).ID); err != nil {
+		return nil, domainError("", err)
+	}
+	return &model.SignOutPayload{SignedOut: true}, nil
 }
 
 func accountPayload(u *ent.User) *model.AccountPayload { return &model.AccountPayload{User: u} }

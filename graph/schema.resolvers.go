@@ -163,6 +163,11 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 	return r.changePassword(ctx, input)
 }
 
+// SignOut is the resolver for the signOut field.
+func (r *mutationResolver) SignOut(ctx context.Context) (*model.SignOutPayload, error) {
+	return r.signOut(ctx)
+}
+
 // Customer is the resolver for the customer field.
 func (r *orderResolver) Customer(ctx context.Context, obj *ent.Order) (*ent.User, error) {
 	u, err := loaders.UserByID(ctx, obj.CustomerID)

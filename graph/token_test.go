@@ -110,6 +110,13 @@ func TestTokenRejected(t *testing.T) {
 			{"SubjectZero", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["sub"] = "0" }))},
 			{"NoSubject", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { delete(c, "sub") }))},
 			{"UnknownUser", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["sub"] = "999999999" }))},
+			// Issued two hours ago with a day to run: TOKEN_TTL (an hour
+			// here) caps every token, whatever its exp says.
+			{"OutlivesTokenTTL", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) {
+				c["iat"], c["nbf"], c["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-2*time.Hour).Unix(), now.Add(24*time.Hour).Unix()
+			}))},
+			// Signed at another token version than the user's: revoked.
+			{"RevokedVersion", "Bearer " + hs256(claimsWith(valid, func(c jwt.MapClaims) { c["ver"] = 7 }))},
 			{"DeletedUser", "Bearer " + goneToken},
 			{"OtherKey", "Bearer " + signToken(t, jwt.SigningMethodHS256, []byte("another-signing-key-0123456789abcdef"), valid)},
 			{"HS512SameKey", "Bearer " + signToken(t, jwt.SigningMethodHS512, testKey, valid)},

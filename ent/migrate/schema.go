@@ -312,6 +312,7 @@ var (
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"CUSTOMER", "STAFF", "ADMIN"}, Default: "CUSTOMER"},
 		{Name: "password_hash", Type: field.TypeString, Default: ""},
+		{Name: "token_version", Type: field.TypeInt, Default: 0},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

@@ -40,6 +40,10 @@ func (User) Fields() []ent.Field {
 			Sensitive().
 			Default("").
 			Comment("Password hash; never exposed through the API."),
+		field.Int("token_version").
+			Default(0).
+			NonNegative().
+			Comment("Access tokens carry the version they were issued at; bumping it (sign-out, password change) revokes every earlier token. Never exposed through the API."),
 	}
 }
 

@@ -118,8 +118,19 @@ func (s *Service) ChangePassword(ctx context.Context, id int, current, next stri
 	if err != nil {
 		return nil, err
 	}
-	if u, err = u.Update().SetPasswordHash(hash).Save(ctx); err != nil {
+	// A new password ends every session made with the old one: whoever
+	// stole a token keeps nothing. The caller issues the owner a new one.
+	if u, err = u.Update().SetPasswordHash(hash).AddTokenVersion(1).Save(ctx); err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
 	return u, nil
+}
+
+// SignOut ends every session of user id: each token issued before carries
+// the old token version and is refused from now on.
+func (s *Service) SignOut(ctx context.Context, id int) error {
+	if err := s.client.User.UpdateOneID(id).AddTokenVersion(1).Exec(ctx); err != nil {
+		return fmt.Errorf("sign out: %w", err)
+	}
+	return nil
 }

@@ -61,18 +61,29 @@ func NewTokens(key []byte, ttl time.Duration, users *ent.Client, logger *slog.Lo
 func (t *Tokens) Issue(u *ent.User) (string, time.Time, error) {
 	now := t.now()
 	exp := now.Add(t.ttl).Truncate(time.Second)
-	claims := jwt.RegisteredClaims{
-		Issuer:    issuer,
-		Subject:   strconv.Itoa(u.ID),
-		IssuedAt:  jwt.NewNumericDate(now),
-		NotBefore: jwt.NewNumericDate(now),
-		ExpiresAt: jwt.NewNumericDate(exp),
+	c := claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    issuer,
+			Subject:   strconv.Itoa(u.ID),
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+		},
+		Version: u.TokenVersion,
 	}
-	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.key)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("sign token: %w", err)
 	}
 	return signed, exp, nil
+}
+
+// claims are an access token's: the standard ones, and the user's token
+// version when it was issued. Signing out or changing the password bumps
+// the user's version, which revokes every token issued before.
+type claims struct {
+	jwt.RegisteredClaims
+	Version int `json:"ver"`
 }
 
 // errBadToken is what every rejected token looks like to a client: which
@@ -80,10 +91,12 @@ func (t *Tokens) Issue(u *ent.User) (string, time.Time, error) {
 var errBadToken = apperr.Errorf(apperr.Unauthenticated, "invalid or expired access token")
 
 // Verify checks a token's signature, algorithm, issuer and lifetime and
-// returns its subject's user ID.
-func (t *Tokens) Verify(token string) (int, error) {
-	claims := &jwt.RegisteredClaims{}
-	_, err := jwt.ParseWithClaims(token, claims,
+// returns its subject's user ID and token version. A token is never
+// accepted for longer than the lifetime in force now, whatever its exp
+// says: shortening TOKEN_TTL shortens the tokens already out.
+func (t *Tokens) Verify(token string) (id, version int, err error) {
+	c := &claims{}
+	_, err = jwt.ParseWithClaims(token, c,
 		func(*jwt.Token) (any, error) { return t.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), // refuses "none" and RS/HS confusion
 		jwt.WithIssuer(issuer),
@@ -92,13 +105,16 @@ func (t *Tokens) Verify(token string) (int, error) {
 		jwt.WithTimeFunc(t.now),
 	)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	id, err := strconv.Atoi(claims.Subject)
+	if c.IssuedAt == nil || t.now().After(c.IssuedAt.Add(t.ttl)) {
+		return 0, 0, errors.New("token is older than the token lifetime")
+	}
+	id, err = strconv.Atoi(c.Subject)
 	if err != nil || id <= 0 {
-		return 0, errors.New("token subject is not a user id")
+		return 0, 0, errors.New("token subject is not a user id")
 	}
-	return id, nil
+	return id, c.Version, nil
 }
 
 // Middleware puts the Viewer of the request's bearer token in its context.
@@ -117,14 +133,17 @@ func (t *Tokens) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(WithViewer(ctx, Viewer{})))
 			return
 		}
-		id, err := t.subject(header)
+		id, version, err := t.subject(header)
 		if err != nil {
 			t.logger.InfoContext(ctx, "rejected access token", "err", err)
 			refuse(w)
 			return
 		}
-		u, err := t.users.User.Query().Where(user.ID(id)).Select(user.FieldID, user.FieldRole).Only(ctx)
+		u, err := t.users.User.Query().Where(user.ID(id)).Select(user.FieldID, user.FieldRole, user.FieldTokenVersion).Only(ctx)
 		switch {
+		case err == nil && u.TokenVersion != version:
+			t.logger.InfoContext(ctx, "rejected access token", "err", fmt.Errorf("token of user %d was revoked (version %d, now %d)", id, version, u.TokenVersion))
+			refuse(w)
 		case err == nil:
 			next.ServeHTTP(w, r.WithContext(WithViewer(ctx, Viewer{ID: u.ID, Role: u.Role})))
 		case ent.IsNotFound(err):
@@ -146,11 +165,11 @@ func (t *Tokens) Middleware(next http.Handler) http.Handler {
 }
 
 // subject verifies the bearer token of an Authorization header and returns
-// its user ID.
-func (t *Tokens) subject(header string) (int, error) {
+// its user ID and token version.
+func (t *Tokens) subject(header string) (id, version int, err error) {
 	scheme, token, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return 0, errors.New("authorization header is not a bearer token")
+		return 0, 0, errors.New("authorization header is not a bearer token")
 	}
 	return t.Verify(strings.TrimSpace(token))
 }

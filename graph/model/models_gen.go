@@ -19,6 +19,10 @@ import (
 type AccountPayload struct {
 	// The account as it is now.
 	User *ent.User `json:"user"`
+	// changePassword only: a new access token for this session. Changing the password revokes every token issued before, the one this request sent included; send this one from now on.
+	Token *string `json:"token,omitempty"`
+	// When token stops being accepted.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 // A stock correction with its reason. Staff only.
@@ -237,6 +241,12 @@ type SignInInput struct {
 	Email string `json:"email" validate:"required,max=254"`
 	// The password.
 	Password string `json:"password" validate:"required,max=128"`
+}
+
+// The result of signOut.
+type SignOutPayload struct {
+	// True: every access token of the account issued until now is refused from now on.
+	SignedOut bool `json:"signedOut"`
 }
 
 // Creates an account.
