@@ -26,6 +26,10 @@ type Order struct {
 	Status order.Status `json:"status,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID int `json:"customer_id,omitempty"`
+	// The client's key for placing this order once: a retry with the same key (same customer) gets this order back.
+	IdempotencyKey *string `json:"idempotency_key,omitempty"`
+	// SHA-256 of the order's lines as asked, so a reused key with other lines is told apart from a retry.
+	IdempotencyFingerprint string `json:"idempotency_fingerprint,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderQuery when eager-loading is set.
 	Edges        OrderEdges `json:"edges"`
@@ -70,7 +74,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case order.FieldID, order.FieldCustomerID:
 			values[i] = new(sql.NullInt64)
-		case order.FieldNumber, order.FieldStatus:
+		case order.FieldNumber, order.FieldStatus, order.FieldIdempotencyKey, order.FieldIdempotencyFingerprint:
 			values[i] = new(sql.NullString)
 		case order.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -118,6 +122,19 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field customer_id", values[i])
 			} else if value.Valid {
 				_m.CustomerID = int(value.Int64)
+			}
+		case order.FieldIdempotencyKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field idempotency_key", values[i])
+			} else if value.Valid {
+				_m.IdempotencyKey = new(string)
+				*_m.IdempotencyKey = value.String
+			}
+		case order.FieldIdempotencyFingerprint:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field idempotency_fingerprint", values[i])
+			} else if value.Valid {
+				_m.IdempotencyFingerprint = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -176,6 +193,14 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))
+	builder.WriteString(", ")
+	if v := _m.IdempotencyKey; v != nil {
+		builder.WriteString("idempotency_key=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("idempotency_fingerprint=")
+	builder.WriteString(_m.IdempotencyFingerprint)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -64,6 +64,34 @@ func (_c *OrderCreate) SetCustomerID(v int) *OrderCreate {
 	return _c
 }
 
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_c *OrderCreate) SetIdempotencyKey(v string) *OrderCreate {
+	_c.mutation.SetIdempotencyKey(v)
+	return _c
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableIdempotencyKey(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetIdempotencyKey(*v)
+	}
+	return _c
+}
+
+// SetIdempotencyFingerprint sets the "idempotency_fingerprint" field.
+func (_c *OrderCreate) SetIdempotencyFingerprint(v string) *OrderCreate {
+	_c.mutation.SetIdempotencyFingerprint(v)
+	return _c
+}
+
+// SetNillableIdempotencyFingerprint sets the "idempotency_fingerprint" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableIdempotencyFingerprint(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetIdempotencyFingerprint(*v)
+	}
+	return _c
+}
+
 // SetCustomer sets the "customer" edge to the User entity.
 func (_c *OrderCreate) SetCustomer(v *User) *OrderCreate {
 	return _c.SetCustomerID(v.ID)
@@ -153,6 +181,16 @@ func (_c *OrderCreate) check() error {
 	if _, ok := _c.mutation.CustomerID(); !ok {
 		return &ValidationError{Name: "customer_id", err: errors.New(`ent: missing required field "Order.customer_id"`)}
 	}
+	if v, ok := _c.mutation.IdempotencyKey(); ok {
+		if err := order.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "Order.idempotency_key": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.IdempotencyFingerprint(); ok {
+		if err := order.IdempotencyFingerprintValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_fingerprint", err: fmt.Errorf(`ent: validator failed for field "Order.idempotency_fingerprint": %w`, err)}
+		}
+	}
 	if len(_c.mutation.CustomerIDs()) == 0 {
 		return &ValidationError{Name: "customer", err: errors.New(`ent: missing required edge "Order.customer"`)}
 	}
@@ -194,6 +232,14 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
+	}
+	if value, ok := _c.mutation.IdempotencyKey(); ok {
+		_spec.SetField(order.FieldIdempotencyKey, field.TypeString, value)
+		_node.IdempotencyKey = &value
+	}
+	if value, ok := _c.mutation.IdempotencyFingerprint(); ok {
+		_spec.SetField(order.FieldIdempotencyFingerprint, field.TypeString, value)
+		_node.IdempotencyFingerprint = value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -316,6 +362,42 @@ func (u *OrderUpsert) UpdateCustomerID() *OrderUpsert {
 	return u
 }
 
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *OrderUpsert) SetIdempotencyKey(v string) *OrderUpsert {
+	u.Set(order.FieldIdempotencyKey, v)
+	return u
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateIdempotencyKey() *OrderUpsert {
+	u.SetExcluded(order.FieldIdempotencyKey)
+	return u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *OrderUpsert) ClearIdempotencyKey() *OrderUpsert {
+	u.SetNull(order.FieldIdempotencyKey)
+	return u
+}
+
+// SetIdempotencyFingerprint sets the "idempotency_fingerprint" field.
+func (u *OrderUpsert) SetIdempotencyFingerprint(v string) *OrderUpsert {
+	u.Set(order.FieldIdempotencyFingerprint, v)
+	return u
+}
+
+// UpdateIdempotencyFingerprint sets the "idempotency_fingerprint" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateIdempotencyFingerprint() *OrderUpsert {
+	u.SetExcluded(order.FieldIdempotencyFingerprint)
+	return u
+}
+
+// ClearIdempotencyFingerprint clears the value of the "idempotency_fingerprint" field.
+func (u *OrderUpsert) ClearIdempotencyFingerprint() *OrderUpsert {
+	u.SetNull(order.FieldIdempotencyFingerprint)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -400,6 +482,48 @@ func (u *OrderUpsertOne) SetCustomerID(v int) *OrderUpsertOne {
 func (u *OrderUpsertOne) UpdateCustomerID() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateCustomerID()
+	})
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *OrderUpsertOne) SetIdempotencyKey(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetIdempotencyKey(v)
+	})
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateIdempotencyKey() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateIdempotencyKey()
+	})
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *OrderUpsertOne) ClearIdempotencyKey() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearIdempotencyKey()
+	})
+}
+
+// SetIdempotencyFingerprint sets the "idempotency_fingerprint" field.
+func (u *OrderUpsertOne) SetIdempotencyFingerprint(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetIdempotencyFingerprint(v)
+	})
+}
+
+// UpdateIdempotencyFingerprint sets the "idempotency_fingerprint" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateIdempotencyFingerprint() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateIdempotencyFingerprint()
+	})
+}
+
+// ClearIdempotencyFingerprint clears the value of the "idempotency_fingerprint" field.
+func (u *OrderUpsertOne) ClearIdempotencyFingerprint() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearIdempotencyFingerprint()
 	})
 }
 
@@ -653,6 +777,48 @@ func (u *OrderUpsertBulk) SetCustomerID(v int) *OrderUpsertBulk {
 func (u *OrderUpsertBulk) UpdateCustomerID() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateCustomerID()
+	})
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *OrderUpsertBulk) SetIdempotencyKey(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetIdempotencyKey(v)
+	})
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateIdempotencyKey() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateIdempotencyKey()
+	})
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *OrderUpsertBulk) ClearIdempotencyKey() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearIdempotencyKey()
+	})
+}
+
+// SetIdempotencyFingerprint sets the "idempotency_fingerprint" field.
+func (u *OrderUpsertBulk) SetIdempotencyFingerprint(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetIdempotencyFingerprint(v)
+	})
+}
+
+// UpdateIdempotencyFingerprint sets the "idempotency_fingerprint" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateIdempotencyFingerprint() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateIdempotencyFingerprint()
+	})
+}
+
+// ClearIdempotencyFingerprint clears the value of the "idempotency_fingerprint" field.
+func (u *OrderUpsertBulk) ClearIdempotencyFingerprint() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearIdempotencyFingerprint()
 	})
 }
 

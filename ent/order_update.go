@@ -72,6 +72,46 @@ func (_u *OrderUpdate) SetNillableCustomerID(v *int) *OrderUpdate {
 	return _u
 }
 
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_u *OrderUpdate) SetIdempotencyKey(v string) *OrderUpdate {
+	_u.mutation.SetIdempotencyKey(v)
+	return _u
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableIdempotencyKey(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetIdempotencyKey(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (_u *OrderUpdate) ClearIdempotencyKey() *OrderUpdate {
+	_u.mutation.ClearIdempotencyKey()
+	return _u
+}
+
+// SetIdempotencyFingerprint sets the "idempotency_fingerprint" field.
+func (_u *OrderUpdate) SetIdempotencyFingerprint(v string) *OrderUpdate {
+	_u.mutation.SetIdempotencyFingerprint(v)
+	return _u
+}
+
+// SetNillableIdempotencyFingerprint sets the "idempotency_fingerprint" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableIdempotencyFingerprint(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetIdempotencyFingerprint(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyFingerprint clears the value of the "idempotency_fingerprint" field.
+func (_u *OrderUpdate) ClearIdempotencyFingerprint() *OrderUpdate {
+	_u.mutation.ClearIdempotencyFingerprint()
+	return _u
+}
+
 // SetCustomer sets the "customer" edge to the User entity.
 func (_u *OrderUpdate) SetCustomer(v *User) *OrderUpdate {
 	return _u.SetCustomerID(v.ID)
@@ -163,6 +203,16 @@ func (_u *OrderUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Order.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.IdempotencyKey(); ok {
+		if err := order.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "Order.idempotency_key": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdempotencyFingerprint(); ok {
+		if err := order.IdempotencyFingerprintValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_fingerprint", err: fmt.Errorf(`ent: validator failed for field "Order.idempotency_fingerprint": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.customer"`)
 	}
@@ -192,6 +242,18 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.IdempotencyKey(); ok {
+		_spec.SetField(order.FieldIdempotencyKey, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyKeyCleared() {
+		_spec.ClearField(order.FieldIdempotencyKey, field.TypeString)
+	}
+	if value, ok := _u.mutation.IdempotencyFingerprint(); ok {
+		_spec.SetField(order.FieldIdempotencyFingerprint, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyFingerprintCleared() {
+		_spec.ClearField(order.FieldIdempotencyFingerprint, field.TypeString)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -331,6 +393,46 @@ func (_u *OrderUpdateOne) SetNillableCustomerID(v *int) *OrderUpdateOne {
 	return _u
 }
 
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_u *OrderUpdateOne) SetIdempotencyKey(v string) *OrderUpdateOne {
+	_u.mutation.SetIdempotencyKey(v)
+	return _u
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableIdempotencyKey(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetIdempotencyKey(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (_u *OrderUpdateOne) ClearIdempotencyKey() *OrderUpdateOne {
+	_u.mutation.ClearIdempotencyKey()
+	return _u
+}
+
+// SetIdempotencyFingerprint sets the "idempotency_fingerprint" field.
+func (_u *OrderUpdateOne) SetIdempotencyFingerprint(v string) *OrderUpdateOne {
+	_u.mutation.SetIdempotencyFingerprint(v)
+	return _u
+}
+
+// SetNillableIdempotencyFingerprint sets the "idempotency_fingerprint" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableIdempotencyFingerprint(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetIdempotencyFingerprint(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyFingerprint clears the value of the "idempotency_fingerprint" field.
+func (_u *OrderUpdateOne) ClearIdempotencyFingerprint() *OrderUpdateOne {
+	_u.mutation.ClearIdempotencyFingerprint()
+	return _u
+}
+
 // SetCustomer sets the "customer" edge to the User entity.
 func (_u *OrderUpdateOne) SetCustomer(v *User) *OrderUpdateOne {
 	return _u.SetCustomerID(v.ID)
@@ -435,6 +537,16 @@ func (_u *OrderUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Order.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.IdempotencyKey(); ok {
+		if err := order.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "Order.idempotency_key": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdempotencyFingerprint(); ok {
+		if err := order.IdempotencyFingerprintValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_fingerprint", err: fmt.Errorf(`ent: validator failed for field "Order.idempotency_fingerprint": %w`, err)}
+		}
+	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Order.customer"`)
 	}
@@ -481,6 +593,18 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.IdempotencyKey(); ok {
+		_spec.SetField(order.FieldIdempotencyKey, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyKeyCleared() {
+		_spec.ClearField(order.FieldIdempotencyKey, field.TypeString)
+	}
+	if value, ok := _u.mutation.IdempotencyFingerprint(); ok {
+		_spec.SetField(order.FieldIdempotencyFingerprint, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyFingerprintCleared() {
+		_spec.ClearField(order.FieldIdempotencyFingerprint, field.TypeString)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{

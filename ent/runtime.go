@@ -92,6 +92,28 @@ func init() {
 			return nil
 		}
 	}()
+	// orderDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	orderDescIdempotencyKey := orderFields[3].Descriptor()
+	// order.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	order.IdempotencyKeyValidator = func() func(string) error {
+		validators := orderDescIdempotencyKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(idempotency_key string) error {
+			for _, fn := range fns {
+				if err := fn(idempotency_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescIdempotencyFingerprint is the schema descriptor for idempotency_fingerprint field.
+	orderDescIdempotencyFingerprint := orderFields[4].Descriptor()
+	// order.IdempotencyFingerprintValidator is a validator for the "idempotency_fingerprint" field. It is called by the builders before save.
+	order.IdempotencyFingerprintValidator = orderDescIdempotencyFingerprint.Validators[0].(func(string) error)
 	orderlineFields := schema.OrderLine{}.Fields()
 	_ = orderlineFields
 	// orderlineDescQuantity is the schema descriptor for quantity field.

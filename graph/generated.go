@@ -2155,6 +2155,8 @@ input OrderLineInput {
 input PlaceOrderInput {
   "What to buy: 1..100 lines; lines for the same variant are added up."
   lines: [OrderLineInput!]! @goTag(key: "validate", value: "required,min=1,max=100,dive")
+  "Makes retries safe: 1..255 printable ASCII characters, new for each order (a UUID, say). A second placeOrder with the same key by the same customer returns the order the first placed, without reserving stock again, even while the first is still running; the same key with other lines is CONFLICT. Without a key every call places an order."
+  idempotencyKey: String @goTag(key: "validate", value: "omitempty,min=1,max=255,printascii")
 }
 
 "Identifies an order."
@@ -9917,7 +9919,7 @@ func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"lines"}
+	fieldsInOrder := [...]string{"lines", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -9931,6 +9933,13 @@ func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, o
 				return it, err
 			}
 			it.Lines = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil

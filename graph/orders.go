@@ -28,7 +28,11 @@ func (r *Resolver) placeOrder(ctx context.Context, in model.PlaceOrderInput) (*m
 		}
 		lines[i] = shop.Line{VariantID: id, Quantity: l.Quantity}
 	}
-	o, err := r.shop().PlaceOrder(ctx, auth.FromContext(ctx).ID, lines)
+	var key string
+	if in.IdempotencyKey != nil {
+		key = *in.IdempotencyKey
+	}
+	o, err := r.shop().PlaceOrder(ctx, auth.FromContext(ctx).ID, lines, key)
 	return reply(o, err, orderPayload)
 }
 

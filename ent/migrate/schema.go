@@ -44,6 +44,8 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "number", Type: field.TypeString, Unique: true, Size: 32},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "PAID", "SHIPPED", "CANCELLED"}, Default: "PENDING"},
+		{Name: "idempotency_key", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "idempotency_fingerprint", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "customer_id", Type: field.TypeInt},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
@@ -54,7 +56,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_users_orders",
-				Columns:    []*schema.Column{OrdersColumns[4]},
+				Columns:    []*schema.Column{OrdersColumns[6]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -63,7 +65,7 @@ var (
 			{
 				Name:    "order_customer_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[1], OrdersColumns[0]},
+				Columns: []*schema.Column{OrdersColumns[6], OrdersColumns[1], OrdersColumns[0]},
 			},
 			{
 				Name:    "order_created_at_id",
@@ -74,6 +76,11 @@ var (
 				Name:    "order_status_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[3], OrdersColumns[1]},
+			},
+			{
+				Name:    "order_customer_id_idempotency_key",
+				Unique:  true,
+				Columns: []*schema.Column{OrdersColumns[6], OrdersColumns[4]},
 			},
 		},
 	}

@@ -23,6 +23,10 @@ const (
 	FieldStatus = "status"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
+	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
+	FieldIdempotencyKey = "idempotency_key"
+	// FieldIdempotencyFingerprint holds the string denoting the idempotency_fingerprint field in the database.
+	FieldIdempotencyFingerprint = "idempotency_fingerprint"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeLines holds the string denoting the lines edge name in mutations.
@@ -52,6 +56,8 @@ var Columns = []string{
 	FieldNumber,
 	FieldStatus,
 	FieldCustomerID,
+	FieldIdempotencyKey,
+	FieldIdempotencyFingerprint,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -69,6 +75,10 @@ var (
 	DefaultCreatedAt func() time.Time
 	// NumberValidator is a validator for the "number" field. It is called by the builders before save.
 	NumberValidator func(string) error
+	// IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	IdempotencyKeyValidator func(string) error
+	// IdempotencyFingerprintValidator is a validator for the "idempotency_fingerprint" field. It is called by the builders before save.
+	IdempotencyFingerprintValidator func(string) error
 )
 
 // Status defines the type for the "status" enum field.
@@ -125,6 +135,16 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByCustomerID orders the results by the customer_id field.
 func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerID, opts...).ToFunc()
+}
+
+// ByIdempotencyKey orders the results by the idempotency_key field.
+func ByIdempotencyKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdempotencyKey, opts...).ToFunc()
+}
+
+// ByIdempotencyFingerprint orders the results by the idempotency_fingerprint field.
+func ByIdempotencyFingerprint(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdempotencyFingerprint, opts...).ToFunc()
 }
 
 // ByCustomerField orders the results by customer field.

@@ -70,6 +70,16 @@ func CustomerID(v int) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCustomerID, v))
 }
 
+// IdempotencyKey applies equality check predicate on the "idempotency_key" field. It's identical to IdempotencyKeyEQ.
+func IdempotencyKey(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldIdempotencyKey, v))
+}
+
+// IdempotencyFingerprint applies equality check predicate on the "idempotency_fingerprint" field. It's identical to IdempotencyFingerprintEQ.
+func IdempotencyFingerprint(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldIdempotencyFingerprint, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCreatedAt, v))
@@ -213,6 +223,156 @@ func CustomerIDIn(vs ...int) predicate.Order {
 // CustomerIDNotIn applies the NotIn predicate on the "customer_id" field.
 func CustomerIDNotIn(vs ...int) predicate.Order {
 	return predicate.Order(sql.FieldNotIn(FieldCustomerID, vs...))
+}
+
+// IdempotencyKeyEQ applies the EQ predicate on the "idempotency_key" field.
+func IdempotencyKeyEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyNEQ applies the NEQ predicate on the "idempotency_key" field.
+func IdempotencyKeyNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyIn applies the In predicate on the "idempotency_key" field.
+func IdempotencyKeyIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldIdempotencyKey, vs...))
+}
+
+// IdempotencyKeyNotIn applies the NotIn predicate on the "idempotency_key" field.
+func IdempotencyKeyNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldIdempotencyKey, vs...))
+}
+
+// IdempotencyKeyGT applies the GT predicate on the "idempotency_key" field.
+func IdempotencyKeyGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyGTE applies the GTE predicate on the "idempotency_key" field.
+func IdempotencyKeyGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyLT applies the LT predicate on the "idempotency_key" field.
+func IdempotencyKeyLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyLTE applies the LTE predicate on the "idempotency_key" field.
+func IdempotencyKeyLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyContains applies the Contains predicate on the "idempotency_key" field.
+func IdempotencyKeyContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyHasPrefix applies the HasPrefix predicate on the "idempotency_key" field.
+func IdempotencyKeyHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyHasSuffix applies the HasSuffix predicate on the "idempotency_key" field.
+func IdempotencyKeyHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyIsNil applies the IsNil predicate on the "idempotency_key" field.
+func IdempotencyKeyIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldIdempotencyKey))
+}
+
+// IdempotencyKeyNotNil applies the NotNil predicate on the "idempotency_key" field.
+func IdempotencyKeyNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldIdempotencyKey))
+}
+
+// IdempotencyKeyEqualFold applies the EqualFold predicate on the "idempotency_key" field.
+func IdempotencyKeyEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyContainsFold applies the ContainsFold predicate on the "idempotency_key" field.
+func IdempotencyKeyContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldIdempotencyKey, v))
+}
+
+// IdempotencyFingerprintEQ applies the EQ predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintNEQ applies the NEQ predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintIn applies the In predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldIdempotencyFingerprint, vs...))
+}
+
+// IdempotencyFingerprintNotIn applies the NotIn predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldIdempotencyFingerprint, vs...))
+}
+
+// IdempotencyFingerprintGT applies the GT predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintGTE applies the GTE predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintLT applies the LT predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintLTE applies the LTE predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintContains applies the Contains predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintHasPrefix applies the HasPrefix predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintHasSuffix applies the HasSuffix predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintIsNil applies the IsNil predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldIdempotencyFingerprint))
+}
+
+// IdempotencyFingerprintNotNil applies the NotNil predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldIdempotencyFingerprint))
+}
+
+// IdempotencyFingerprintEqualFold applies the EqualFold predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldIdempotencyFingerprint, v))
+}
+
+// IdempotencyFingerprintContainsFold applies the ContainsFold predicate on the "idempotency_fingerprint" field.
+func IdempotencyFingerprintContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldIdempotencyFingerprint, v))
 }
 
 // HasCustomer applies the HasEdge predicate on the "customer" edge.

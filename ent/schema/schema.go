@@ -298,6 +298,16 @@ func (Order) Fields() []ent.Field {
 			Values("PENDING", "PAID", "SHIPPED", "CANCELLED").
 			Default("PENDING"),
 		field.Int("customer_id"),
+		field.String("idempotency_key").
+			Optional().
+			Nillable().
+			NotEmpty().
+			MaxLen(255).
+			Comment("The client's key for placing this order once: a retry with the same key (same customer) gets this order back."),
+		field.String("idempotency_fingerprint").
+			Optional().
+			MaxLen(64).
+			Comment("SHA-256 of the order's lines as asked, so a reused key with other lines is told apart from a retry."),
 	}
 }
 
@@ -315,6 +325,9 @@ func (Order) Indexes() []ent.Index {
 		index.Fields("customer_id", "created_at", "id"),
 		index.Fields("created_at", "id"),
 		index.Fields("status", "created_at"),
+		// One order per key and customer; orders without a key (NULL)
+		// are not constrained.
+		index.Fields("customer_id", "idempotency_key").Unique(),
 	}
 }
 

@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -45,7 +46,14 @@ type Line struct {
 // naming it ("lines[i].variantId", the lowest such variant's); otherwise
 // variants with too few units are a *StockError listing every one of them.
 // Either way nothing changes.
-func (s *Service) PlaceOrder(ctx context.Context, customer int, lines []Line) (*ent.Order, error) {
+//
+// With a non-empty key (the client's idempotency key) the order is placed
+// at most once per customer and key: a retry with the same key and lines
+// gets the order the first call placed, with no second reservation or
+// stock movement, whether the first call has committed already or is
+// still running (a unique index on customer and key decides the race); the
+// same key with other lines is a *ConflictError on "idempotencyKey".
+func (s *Service) PlaceOrder(ctx context.Context, customer int, lines []Line, key string) (*ent.Order, error) {
 	want := map[int]int{}      // variant -> units
 	firstLine := map[int]int{} // variant -> its first line, for errors
 	for i, l := range lines {
@@ -59,7 +67,13 @@ func (s *Service) PlaceOrder(ctx context.Context, customer int, lines []Line) (*
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	return inTx(ctx, s, func(tx *ent.Tx) (*ent.Order, error) {
+	fp := fingerprint(ids, want)
+	if key != "" {
+		if o, err := s.placedBefore(ctx, customer, key, fp); o != nil || err != nil {
+			return o, err
+		}
+	}
+	o, err := inTx(ctx, s, func(tx *ent.Tx) (*ent.Order, error) {
 		got, err := reserve(ctx, tx, ids, want)
 		if err != nil {
 			return nil, err
@@ -67,8 +81,44 @@ func (s *Service) PlaceOrder(ctx context.Context, customer int, lines []Line) (*
 		if len(got) < len(ids) {
 			return nil, shortfall(ctx, tx, ids, want, got, firstLine)
 		}
-		return record(ctx, tx, customer, ids, want, got)
+		return record(ctx, tx, customer, ids, want, got, key, fp)
 	})
+	if err != nil && key != "" {
+		// A twin with the same key committed while this one ran: its
+		// order took the key (this insert hit the unique index) or the
+		// stock (this reservation came back short). Either way the
+		// client's order exists; answer with it.
+		if o, perr := s.placedBefore(ctx, customer, key, fp); o != nil || perr != nil {
+			return o, perr
+		}
+	}
+	return o, err
+}
+
+// placedBefore returns customer's order placed with key, nil if none; the
+// key with other lines than fp describes is a *ConflictError.
+func (s *Service) placedBefore(ctx context.Context, customer int, key, fp string) (*ent.Order, error) {
+	o, err := s.client.Order.Query().Where(order.CustomerID(customer), order.IdempotencyKey(key)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("look up idempotency key: %w", err)
+	case o.IdempotencyFingerprint != fp:
+		return nil, &ConflictError{Field: "idempotencyKey", Reason: fmt.Sprintf("was used for order %s with other lines; use a new key for a new order", o.Number)}
+	}
+	return o, nil
+}
+
+// fingerprint identifies an order's lines as asked, after adding up lines
+// of the same variant (ids sorted): the same request in another line order
+// is the same order.
+func fingerprint(ids []int, want map[int]int) string {
+	h := sha256.New()
+	for _, id := range ids {
+		fmt.Fprintf(h, "%d:%d;", id, want[id])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // reserved is a variant whose stock an order took, at its current price.
@@ -156,16 +206,20 @@ func shortfall(ctx context.Context, tx *ent.Tx, ids []int, want map[int]int, got
 
 // record inserts the order whose stock reserve took, its lines and its
 // stock movements.
-func record(ctx context.Context, tx *ent.Tx, customer int, ids []int, want map[int]int, got map[int]reserved) (*ent.Order, error) {
+func record(ctx context.Context, tx *ent.Tx, customer int, ids []int, want map[int]int, got map[int]reserved, key, fp string) (*ent.Order, error) {
 	// The number comes from the ID, unique by construction; the row is
 	// inserted with a throwaway unique placeholder first.
 	placeholder := make([]byte, 8)
 	rand.Read(placeholder)
-	o, err := tx.Order.Create().
+	create := tx.Order.Create().
 		SetNumber("TMP-" + hex.EncodeToString(placeholder)).
 		SetCustomerID(customer).
 		SetStatus(order.StatusPENDING).
-		Save(ctx)
+		SetIdempotencyFingerprint(fp)
+	if key != "" {
+		create.SetIdempotencyKey(key)
+	}
+	o, err := create.Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("insert order: %w", err)
 	}

@@ -23,7 +23,7 @@ func TestReviews(t *testing.T) {
 				t.Fatalf("got %v, want a *shop.ForbiddenError", err)
 			}
 		})
-		o, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{v.ID, 1}})
+		o, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{v.ID, 1}}, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -83,7 +83,7 @@ func TestPlaceOrder(t *testing.T) {
 		a, b := f.variant(5, 300), f.variant(2, 200)
 
 		t.Run("ReservesStock", func(t *testing.T) {
-			o, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{a.ID, 2}, {b.ID, 1}, {a.ID, 1}})
+			o, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{a.ID, 2}, {b.ID, 1}, {a.ID, 1}}, "")
 			if err != nil {
 				t.Fatalf("place order: %v", err)
 			}
@@ -109,7 +109,7 @@ func TestPlaceOrder(t *testing.T) {
 
 		t.Run("ShortfallChangesNothing", func(t *testing.T) {
 			orders, moves, stockA, stockB := f.orders(), f.movements(), f.stock(a), f.stock(b)
-			_, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{a.ID, 1}, {b.ID, 5}})
+			_, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{a.ID, 1}, {b.ID, 5}}, "")
 			var se *shop.StockError
 			if !errors.As(err, &se) {
 				t.Fatalf("got %v, want a *shop.StockError", err)
@@ -125,7 +125,7 @@ func TestPlaceOrder(t *testing.T) {
 		})
 
 		t.Run("UnavailableIsNotFound", func(t *testing.T) {
-			_, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{a.ID, 1}, {999999, 1}})
+			_, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{a.ID, 1}, {999999, 1}}, "")
 			var nf *shop.NotFoundError
 			if !errors.As(err, &nf) || nf.Field != "lines[1].variantId" {
 				t.Fatalf("got %v, want a *shop.NotFoundError on lines[1].variantId", err)
@@ -151,7 +151,7 @@ func TestCheckoutNeverOversells(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{v.ID, 1}})
+				_, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{v.ID, 1}}, "")
 				var se *shop.StockError
 				mu.Lock()
 				defer mu.Unlock()
@@ -194,7 +194,7 @@ func TestCancelOrder(t *testing.T) {
 		customer := shop.Actor{ID: f.customer.ID, Role: user.RoleCUSTOMER}
 
 		t.Run("Restocks", func(t *testing.T) {
-			o, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{v.ID, 3}})
+			o, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{v.ID, 3}}, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,7 +222,7 @@ func TestCancelOrder(t *testing.T) {
 		})
 
 		t.Run("ErrPaidNeedsStaff", func(t *testing.T) {
-			o, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{v.ID, 1}})
+			o, err := f.shop.PlaceOrder(ctx, f.customer.ID, []shop.Line{{v.ID, 1}}, "")
 			if err != nil {
 				t.Fatal(err)
 			}

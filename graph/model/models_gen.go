@@ -177,6 +177,8 @@ type PageInfo struct {
 type PlaceOrderInput struct {
 	// What to buy: 1..100 lines; lines for the same variant are added up.
 	Lines []*OrderLineInput `json:"lines" validate:"required,min=1,max=100,dive"`
+	// Makes retries safe: 1..255 printable ASCII characters, new for each order (a UUID, say). A second placeOrder with the same key by the same customer returns the order the first placed, without reserving stock again, even while the first is still running; the same key with other lines is CONFLICT. Without a key every call places an order.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty" validate:"omitempty,min=1,max=255,printascii"`
 }
 
 // An inclusive price interval in minor units; either end may be left open.
