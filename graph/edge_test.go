@@ -702,8 +702,7 @@ func TestEdgePersistedQueries(t *testing.T) {
 	})
 	// Like Apollo Server, only operations that pass validation and the
 	// limits are stored: otherwise anyone can park a megabyte of refused
-	// text in the shared store (Redis, 24 h) per request, and refused
-	// requests are never charged to a budget.
+	// text in the shared store (Redis, 24 h) per request.
 	t.Run("RefusedDocumentNotRegistered", func(t *testing.T) {
 		for _, q := range []string{edgeDeepQuery, edgeAliasQuery, "{ nope } # " + edgePadding(900<<10)} {
 			h := apqHash(q)

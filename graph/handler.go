@@ -65,6 +65,10 @@ type Options struct {
 	MaxInFlight int
 }
 
+// maxValidationErrors caps the errors one refused document gets: enough to
+// fix a real query by, too few to amplify an attack (limits.ValidationRules).
+const maxValidationErrors = 50
+
 // NewHandler returns the GraphQL endpoint over client (whose ent.Currency
 // is the currency of every Money amount), authenticating
 // requests with tokens. It installs the row-level rules on client, so give
@@ -84,16 +88,24 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv := handler.New(es)
 	// One transport reads every request and writes every response: it
 	// owns the status codes and headers of GraphQL-over-HTTP (see gqlhttp).
+	lim := opts.Limits
+	if lim.Identity == nil {
+		lim.Identity = identity
+	}
+	lim.Logger = logger
+	demand := limits.New(lim)
 	srv.AddTransport(gqlhttp.NewTransport(gqlhttp.TransportOptions{
 		Schema:     es.Schema(),
 		SignedIn:   func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },
 		RetryAfter: limits.RetryAfter,
+		Refused:    demand.ChargeRefused,
 	}))
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if opts.MaxTokens > 0 {
 		srv.SetParserTokenLimit(opts.MaxTokens)
 	}
 	srv.SetDisableSuggestion(opts.Production)
+	srv.SetValidationRulesFn(limits.ValidationRules(maxValidationErrors, !opts.Production))
 	srv.Use(introspectionPolicy{all: opts.Introspection})
 	apq := opts.PersistedQueries
 	if apq == nil {
@@ -102,12 +114,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	persisted := gqlhttp.PersistedQueries{Store: apq}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: persisted.Lookup()})
 
-	lim := opts.Limits
-	if lim.Identity == nil {
-		lim.Identity = identity
-	}
-	lim.Logger = logger
-	srv.Use(limits.New(lim))
+	srv.Use(demand)
 	srv.Use(persisted) // last: only what passed everything is kept
 
 	srv.SetErrorPresenter(presentErrors(logger, opts.Production))

@@ -34,6 +34,11 @@ type TransportOptions struct {
 	// execution is a rationing refusal, and how long the client should
 	// wait (limits.RetryAfter): such a response is 429 with Retry-After.
 	RetryAfter func(*gqlerror.Error) (time.Duration, bool)
+	// Refused, if set, is told of every request refused before execution
+	// (unparsable, invalid, over a limit) that a rationing limit did not
+	// refuse itself, so the caller's budget pays for refused documents as
+	// it pays for executed ones.
+	Refused func(context.Context, gqlerror.List)
 }
 
 // Transport is the endpoint's only gqlgen transport. It reads GraphQL
@@ -46,6 +51,7 @@ type Transport struct {
 	hints      cacheHints
 	signedIn   func(*http.Request) bool
 	retryAfter func(*gqlerror.Error) (time.Duration, bool)
+	refused    func(context.Context, gqlerror.List)
 	params     sync.Pool // of *graphql.RawParams
 }
 
@@ -57,6 +63,7 @@ func NewTransport(opts TransportOptions) *Transport {
 		hints:      cacheHints{schema: opts.Schema},
 		signedIn:   opts.SignedIn,
 		retryAfter: opts.RetryAfter,
+		refused:    opts.Refused,
 		params:     sync.Pool{New: func() any { return &graphql.RawParams{} }},
 	}
 }
@@ -157,6 +164,9 @@ func (t *Transport) serve(r *http.Request, exec graphql.GraphExecutor, params *g
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		wait := t.rationed(errs)
+		if wait == 0 && t.refused != nil {
+			t.refused(ctx, errs)
+		}
 		rep.requestError(exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs), wait)
 		return
 	}

@@ -39,6 +39,10 @@ type Config struct {
 	Budget   Limiter
 	Capacity float64 // of Budget's buckets, reported to clients
 	Identity func(ctx context.Context) string
+	// RefusedCost is charged to Budget for each document refused before
+	// execution (it does not parse, fails validation, or exceeds a limit):
+	// refusing costs the server work too, and must not be free to repeat.
+	RefusedCost float64
 	// Fields rations root fields by name.
 	Fields map[string]FieldRule
 	Logger *slog.Logger
@@ -132,6 +136,21 @@ func (e *Extension) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 		}
 	}
 	return nil
+}
+
+// ChargeRefused charges the caller's budget RefusedCost for a document
+// refused before execution with errs (gqlhttp.TransportOptions.Refused).
+// An automatic persisted query's first try, a hash the server does not
+// know yet, is how that protocol starts, not a refusal: it is free.
+func (e *Extension) ChargeRefused(ctx context.Context, errs gqlerror.List) {
+	for _, err := range errs {
+		if code, _ := err.Extensions["code"].(string); code == "PERSISTED_QUERY_NOT_FOUND" {
+			return
+		}
+	}
+	if e.cfg.Budget != nil && e.cfg.Identity != nil && e.cfg.RefusedCost > 0 {
+		e.take(ctx, e.cfg.Budget, e.cfg.Identity(ctx), e.cfg.RefusedCost)
+	}
 }
 
 // take consults a limiter; if it fails (Redis down), the request goes
@@ -330,8 +349,72 @@ func Precheck(query string, cfg Config, maxTokens int) *gqlerror.Error {
 		case cfg.MaxFields > 0 && s.Fields > cfg.MaxFields:
 			return refuse(CodeFields, cost, "operation selects %d fields (fragments expanded); the limit is %d", s.Fields, cfg.MaxFields)
 		}
+		// Only now is the walk below bounded (by MaxFields): it expands
+		// fragments where they are spread.
+		if cfg.MaxFields > 0 {
+			if name, n := mostRepeated([]ast.SelectionSet{op.SelectionSet}, map[string]bool{}); n > maxSameName {
+				return refuse(CodeFields, cost, "operation selects %q %d times in one selection set; the limit is %d", name, n, maxSameName)
+			}
+		}
 	}
 	return nil
+}
+
+// maxSameName caps how often one response name may be selected in one
+// selection set, fragments included. Validation compares every pair of
+// fields that share a response name (the overlapping-fields rule), so 499
+// of them cost 124,251 comparisons, and as many errors when their
+// arguments differ; clients repeat a name only when fragments select the
+// same field, a handful of times.
+const maxSameName = 100
+
+// mostRepeated returns the response name selected most often in one
+// selection set of the operation, and how often; the selection sets of
+// fields that share a response name are merged, as validation merges them.
+func mostRepeated(sets []ast.SelectionSet, inPath map[string]bool) (string, int) {
+	counts := map[string]int{}
+	children := map[string][]ast.SelectionSet{}
+	var order []string
+	var collect func(ast.SelectionSet)
+	collect = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch f := sel.(type) {
+			case *ast.Field:
+				name := f.Alias
+				if name == "" {
+					name = f.Name
+				}
+				if counts[name] == 0 {
+					order = append(order, name)
+				}
+				counts[name]++
+				if len(f.SelectionSet) > 0 {
+					children[name] = append(children[name], f.SelectionSet)
+				}
+			case *ast.InlineFragment:
+				collect(f.SelectionSet)
+			case *ast.FragmentSpread:
+				if f.Definition != nil && !inPath[f.Name] {
+					inPath[f.Name] = true
+					collect(f.Definition.SelectionSet)
+					delete(inPath, f.Name)
+				}
+			}
+		}
+	}
+	for _, set := range sets {
+		collect(set)
+	}
+	best, most := "", 0
+	for _, name := range order {
+		if counts[name] > most {
+			best, most = name, counts[name]
+		}
+		if sub, n := mostRepeated(children[name], inPath); n > most {
+			best, most = sub, n
+		}
+	}
+	return best, most
 }
 
 // link points fragment spreads at their definitions.
