@@ -100,7 +100,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 		RetryAfter: limits.RetryAfter,
 		Refused:    demand.ChargeRefused,
 	}))
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(gqlhttp.Bounded(lru.New[*ast.QueryDocument](1000), gqlhttp.ByKey[*ast.QueryDocument]))
 	if opts.MaxTokens > 0 {
 		srv.SetParserTokenLimit(opts.MaxTokens)
 	}
@@ -111,7 +111,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	if apq == nil {
 		apq = lru.New[string](1000)
 	}
-	persisted := gqlhttp.PersistedQueries{Store: apq}
+	persisted := gqlhttp.PersistedQueries{Store: gqlhttp.Bounded(apq, gqlhttp.ByValue), Allow: demand.AllowRegistration}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: persisted.Lookup()})
 
 	srv.Use(demand)

@@ -8,6 +8,8 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/shopgraph/shopgraph/graph"
+	"github.com/shopgraph/shopgraph/graph/gqlhttp"
 	"github.com/shopgraph/shopgraph/graph/limits"
 )
 
@@ -127,5 +129,47 @@ func TestEdgeRefusedDocumentsAreCharged(t *testing.T) {
 	}
 	if r := edgePost(t, e, `{ __typename }`); r.status != 429 || r.code(t) != "RATE_LIMITED" {
 		t.Fatalf("after two refusals of cost 50 in a budget of 100: got %d %s, want 429 RATE_LIMITED", r.status, r.body)
+	}
+}
+
+// TestEdgeCachesAreBounded: what a valid request leaves behind is bounded
+// in bytes, not just entries. A long string literal is refused before any
+// work (long text goes in variables); a large document runs but is not
+// kept as a persisted query; and each caller may register only so many.
+func TestEdgeCachesAreBounded(t *testing.T) {
+	rationed := func(o *envConfig) {
+		o.Limits.Registrations = &limits.FieldRule{Limiter: limits.NewMemory(limits.Rule{Capacity: 2, PerSecond: 0.0001}), Key: graph.ByIdentity}
+	}
+	e := edgeEnv(t, rationed)
+
+	e.counter.Reset()
+	long := `{ products(first: 1, filter: {search: "` + strings.Repeat("w", limits.MaxStringLiteral+1) + `"}) { totalCount } }`
+	if r := edgePost(t, e, long); r.code(t) != "STRING_LIMIT_EXCEEDED" {
+		t.Fatalf("a %d-byte literal: got %.300s, want STRING_LIMIT_EXCEEDED", len(long), r.body)
+	}
+	checkNoSQL(t, e)
+
+	registered := func(q string) bool {
+		t.Helper()
+		h := apqHash(q)
+		if r := edgePostJSON(t, e, map[string]any{"query": q, "extensions": apqExtension(h)}, nil); !r.hasData(t) {
+			t.Fatalf("registering %d bytes: got %.300s, want data", len(q), r.body)
+		}
+		r := edgePostJSON(t, e, map[string]any{"extensions": apqExtension(h)}, nil)
+		return r.hasData(t)
+	}
+	big := "{ __typename } # " + strings.Repeat("x", gqlhttp.MaxCachedDocument)
+	if registered(big) {
+		t.Fatalf("a %d-byte document was kept as a persisted query, want only documents up to %d bytes", len(big), gqlhttp.MaxCachedDocument)
+	}
+	if !registered("{ a: __typename }") || !registered("{ b: __typename }") {
+		t.Fatal("the first two registrations were not kept")
+	}
+	if registered("{ c: __typename }") {
+		t.Fatal("a third registration within the ration of 2 was kept")
+	}
+	// Re-sending a registered query is not a new registration.
+	if !registered("{ a: __typename }") {
+		t.Fatal("a registered query was forgotten")
 	}
 }

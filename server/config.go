@@ -31,14 +31,14 @@ type config struct {
 	JWTSecret        []byte // empty in development: a random key per process
 	TokenTTL         time.Duration
 
-	MaxCost, MaxDepth, MaxAliases, MaxFields, MaxTokens int
-	MaxBodyBytes                                        int64
-	MaxInFlight                                         int
-	RequestTimeout, ReadHeaderTimeout, ReadTimeout      time.Duration
-	RateCapacity, RatePerSecond                         float64
-	SignInPerMinute, CheckoutPerMinute                  float64
-	RedisURL                                            string
-	CORSOrigins                                         []string
+	MaxCost, MaxDepth, MaxAliases, MaxFields, MaxTokens  int
+	MaxBodyBytes                                         int64
+	MaxInFlight                                          int
+	RequestTimeout, ReadHeaderTimeout, ReadTimeout       time.Duration
+	RateCapacity, RatePerSecond                          float64
+	SignInPerMinute, CheckoutPerMinute, PersistedPerHour float64
+	RedisURL                                             string
+	CORSOrigins                                          []string
 }
 
 // sqlitePath is the embedded database file.
@@ -50,13 +50,14 @@ func (c config) production() bool { return c.Env == "production" }
 // describe.
 func (c config) limitPolicy() limits.Policy {
 	return limits.Policy{
-		MaxCost:           c.MaxCost,
-		MaxDepth:          c.MaxDepth,
-		MaxAliases:        c.MaxAliases,
-		MaxFields:         c.MaxFields,
-		Budget:            limits.Rule{Capacity: c.RateCapacity, PerSecond: c.RatePerSecond},
-		SignInPerMinute:   c.SignInPerMinute,
-		CheckoutPerMinute: c.CheckoutPerMinute,
+		MaxCost:              c.MaxCost,
+		MaxDepth:             c.MaxDepth,
+		MaxAliases:           c.MaxAliases,
+		MaxFields:            c.MaxFields,
+		Budget:               limits.Rule{Capacity: c.RateCapacity, PerSecond: c.RatePerSecond},
+		SignInPerMinute:      c.SignInPerMinute,
+		CheckoutPerMinute:    c.CheckoutPerMinute,
+		RegistrationsPerHour: c.PersistedPerHour,
 	}
 }
 
@@ -164,6 +165,8 @@ func settings(c *config) []setting {
 			doc: "business limit: `signIn` attempts per client IP"},
 		{name: "CHECKOUT_PER_MINUTE", def: "30", parse: positive(&c.CheckoutPerMinute),
 			doc: "business limit: `placeOrder` calls per user"},
+		{name: "PERSISTED_QUERIES_PER_HOUR", def: "100", parse: positive(&c.PersistedPerHour),
+			doc: "new automatic persisted queries each user or IP may register (documents over 16 KiB are never stored)"},
 		{name: "REDIS_URL", parse: urlOf(&c.RedisURL, "redis://", "rediss://"),
 			doc: "share rate limits and persisted queries across instances"},
 		{name: "CORS_ALLOWED_ORIGINS", parse: origins(&c.CORSOrigins),

@@ -116,6 +116,7 @@ func TestLoadConfig(t *testing.T) {
 			RatePerSecond:     2000,
 			SignInPerMinute:   10,
 			CheckoutPerMinute: 30,
+			PersistedPerHour:  100,
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v, want %+v", got, want)

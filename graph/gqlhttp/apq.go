@@ -49,7 +49,16 @@ func (c *RedisCache) Add(ctx context.Context, hash, query string) {
 // after every extension that may refuse a request, registers what the APQ
 // extension verified (its own per-operation stats: the hash matched the
 // query sent with it).
-type PersistedQueries struct{ Store graphql.Cache[string] }
+//
+// Allow, if set, rations registrations: a caller it refuses gets its
+// operation run as usual, but the query is not stored (the next time the
+// client sends the hash it is told PersistedQueryNotFound and sends the
+// query again, as the protocol expects). It is what keeps one client from
+// filling a shared store with distinct documents.
+type PersistedQueries struct {
+	Store graphql.Cache[string]
+	Allow func(ctx context.Context) bool
+}
 
 var (
 	_ graphql.HandlerExtension        = PersistedQueries{}
@@ -68,7 +77,13 @@ func (PersistedQueries) Validate(graphql.ExecutableSchema) error { return nil }
 // MutateOperationContext registers the operation's query if it came with
 // its hash: it got this far only if it validated and passed the limits.
 func (p PersistedQueries) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	if s := extension.GetApqStats(ctx); s != nil && s.SentQuery {
+	if s := extension.GetApqStats(ctx); s != nil && s.SentQuery && len(opCtx.RawQuery) <= MaxCachedDocument {
+		if _, known := p.Store.Get(ctx, s.Hash); known {
+			return nil // a client re-sending a registered query: nothing new
+		}
+		if p.Allow != nil && !p.Allow(ctx) {
+			return nil
+		}
 		p.Store.Add(context.WithoutCancel(ctx), s.Hash, opCtx.RawQuery)
 	}
 	return nil

@@ -20,7 +20,14 @@ const (
 	CodeAliases     = "ALIAS_LIMIT_EXCEEDED"
 	CodeFields      = "FIELD_LIMIT_EXCEEDED"
 	CodeRateLimited = "RATE_LIMITED"
+	CodeString      = "STRING_LIMIT_EXCEEDED"
 )
+
+// MaxStringLiteral caps a string literal written in a query document. A
+// document is cached by its text (parsed queries, persisted queries), so
+// text is where size hides: long values belong in variables, which are
+// never cached and are bounded by the body size.
+const MaxStringLiteral = 8 << 10
 
 // FieldRule rations one root field (counted once per occurrence, aliases
 // included) per key, e.g. signIn per client IP.
@@ -43,6 +50,9 @@ type Config struct {
 	// execution (it does not parse, fails validation, or exceeds a limit):
 	// refusing costs the server work too, and must not be free to repeat.
 	RefusedCost float64
+	// Registrations rations how many new persisted queries each caller
+	// may store (gqlhttp.PersistedQueries.Allow); nil: no ration.
+	Registrations *FieldRule
 	// Fields rations root fields by name.
 	Fields map[string]FieldRule
 	Logger *slog.Logger
@@ -151,6 +161,18 @@ func (e *Extension) ChargeRefused(ctx context.Context, errs gqlerror.List) {
 	if e.cfg.Budget != nil && e.cfg.Identity != nil && e.cfg.RefusedCost > 0 {
 		e.take(ctx, e.cfg.Budget, e.cfg.Identity(ctx), e.cfg.RefusedCost)
 	}
+}
+
+// AllowRegistration reports whether the caller may store one more
+// persisted query. If the limiter fails the answer is no: the operation
+// runs either way, and a store that cannot be rationed is not filled.
+func (e *Extension) AllowRegistration(ctx context.Context) bool {
+	r := e.cfg.Registrations
+	if r == nil {
+		return true
+	}
+	d, err := r.Limiter.Take(ctx, "apq:"+r.Key(ctx), 1)
+	return err == nil && d.Allowed
 }
 
 // take consults a limiter; if it fails (Redis down), the request goes
@@ -331,6 +353,9 @@ func Precheck(query string, cfg Config, maxTokens int) *gqlerror.Error {
 	if err != nil {
 		return nil
 	}
+	if n := longestString(doc); n > MaxStringLiteral {
+		return refuse(CodeString, &Cost{Limit: cfg.MaxCost}, "a string literal of the document is %d bytes; the limit is %d (send long text as a variable)", n, MaxStringLiteral)
+	}
 	// Fragment definitions are not linked to spreads until validation.
 	byName := map[string]*ast.FragmentDefinition{}
 	for _, f := range doc.Fragments {
@@ -415,6 +440,62 @@ func mostRepeated(sets []ast.SelectionSet, inPath map[string]bool) (string, int)
 		}
 	}
 	return best, most
+}
+
+// longestString is the length of the longest string literal in doc:
+// arguments, directive arguments and variable defaults, in operations and
+// fragments.
+func longestString(doc *ast.QueryDocument) int {
+	most := 0
+	var value func(v *ast.Value)
+	value = func(v *ast.Value) {
+		if v == nil {
+			return
+		}
+		if (v.Kind == ast.StringValue || v.Kind == ast.BlockValue) && len(v.Raw) > most {
+			most = len(v.Raw)
+		}
+		for _, c := range v.Children {
+			value(c.Value)
+		}
+	}
+	directives := func(ds ast.DirectiveList) {
+		for _, d := range ds {
+			for _, a := range d.Arguments {
+				value(a.Value)
+			}
+		}
+	}
+	var set func(ast.SelectionSet)
+	set = func(ss ast.SelectionSet) {
+		for _, sel := range ss {
+			switch f := sel.(type) {
+			case *ast.Field:
+				for _, a := range f.Arguments {
+					value(a.Value)
+				}
+				directives(f.Directives)
+				set(f.SelectionSet)
+			case *ast.InlineFragment:
+				directives(f.Directives)
+				set(f.SelectionSet)
+			case *ast.FragmentSpread:
+				directives(f.Directives)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		for _, vd := range op.VariableDefinitions {
+			value(vd.DefaultValue)
+		}
+		directives(op.Directives)
+		set(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		directives(f.Directives)
+		set(f.SelectionSet)
+	}
+	return most
 }
 
 // link points fragment spreads at their definitions.

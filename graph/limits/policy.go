@@ -20,6 +20,9 @@ type Policy struct {
 	// CheckoutPerMinute rations placeOrder calls per caller (user, else
 	// client IP), which reserve stock.
 	CheckoutPerMinute float64
+	// RegistrationsPerHour rations new persisted queries per caller: a
+	// client's operations are a few dozen, each registered once.
+	RegistrationsPerHour float64
 }
 
 // Keys say who is calling; the HTTP layer knows (graph.ByIdentity,
@@ -62,6 +65,10 @@ func (p Policy) Config(buckets Buckets, keys Keys) Config {
 		// default refill rate.
 		RefusedCost: 100,
 		Identity:    keys.Identity,
+		Registrations: &FieldRule{
+			Limiter: buckets("apq", Rule{Capacity: p.RegistrationsPerHour, PerSecond: p.RegistrationsPerHour / 3600}),
+			Key:     keys.Identity,
+		},
 		Fields: map[string]FieldRule{
 			"signIn":     {Limiter: buckets("signin", perMinute(p.SignInPerMinute)), Key: keys.ClientIP},
 			"placeOrder": {Limiter: buckets("checkout", perMinute(p.CheckoutPerMinute)), Key: keys.Identity},
