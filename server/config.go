@@ -162,7 +162,7 @@ func settings(c *config) []setting {
 		{name: "RATE_LIMIT_PER_SECOND", def: "2000", parse: positive(&c.RatePerSecond),
 			doc: "cost budget per user or IP: what it refills each second"},
 		{name: "SIGNIN_PER_MINUTE", def: "10", parse: positive(&c.SignInPerMinute),
-			doc: "business limit: `signIn` attempts per client IP"},
+			doc: "business limit: `signIn` and `signUp` attempts per client IP, `changePassword` attempts per user"},
 		{name: "CHECKOUT_PER_MINUTE", def: "30", parse: positive(&c.CheckoutPerMinute),
 			doc: "business limit: `placeOrder` calls per user"},
 		{name: "PERSISTED_QUERIES_PER_HOUR", def: "100", parse: positive(&c.PersistedPerHour),

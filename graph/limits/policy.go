@@ -14,8 +14,9 @@ type Policy struct {
 	MaxCost, MaxDepth, MaxAliases, MaxFields int
 	// Budget is each caller's (user, else client IP) bucket of cost.
 	Budget Rule
-	// SignInPerMinute rations signIn attempts per client IP, so passwords
-	// cannot be guessed at the speed of the budget.
+	// SignInPerMinute rations signIn and signUp attempts per client IP,
+	// and changePassword per user, so passwords cannot be guessed (nor
+	// hashed) at the speed of the budget.
 	SignInPerMinute float64
 	// CheckoutPerMinute rations placeOrder calls per caller (user, else
 	// client IP), which reserve stock.
@@ -70,8 +71,14 @@ func (p Policy) Config(buckets Buckets, keys Keys) Config {
 			Key:     keys.Identity,
 		},
 		Fields: map[string]FieldRule{
-			"signIn":     {Limiter: buckets("signin", perMinute(p.SignInPerMinute)), Key: keys.ClientIP},
-			"placeOrder": {Limiter: buckets("checkout", perMinute(p.CheckoutPerMinute)), Key: keys.Identity},
+			// Every mutation that hashes or checks a password is rationed
+			// like signIn, aliases counted: each costs argon2id's CPU and
+			// memory, and changePassword checks a guess at the current
+			// password (per user, so a stolen token cannot guess fast).
+			"signIn":         {Limiter: buckets("signin", perMinute(p.SignInPerMinute)), Key: keys.ClientIP},
+			"signUp":         {Limiter: buckets("signup", perMinute(p.SignInPerMinute)), Key: keys.ClientIP},
+			"changePassword": {Limiter: buckets("password", perMinute(p.SignInPerMinute)), Key: keys.Identity},
+			"placeOrder":     {Limiter: buckets("checkout", perMinute(p.CheckoutPerMinute)), Key: keys.Identity},
 		},
 	}
 }

@@ -55,6 +55,8 @@ func TestPolicyConfig(t *testing.T) {
 	}{
 		{name: "Budget", limiter: cfg.Budget, key: cfg.Identity, wantKey: "user:7", burst: 3, cost: 20000},
 		{name: "SignInPerClientIP", limiter: cfg.Fields["signIn"].Limiter, key: cfg.Fields["signIn"].Key, wantKey: "ip:7", burst: 10, cost: 1},
+		{name: "SignUpPerClientIP", limiter: cfg.Fields["signUp"].Limiter, key: cfg.Fields["signUp"].Key, wantKey: "ip:7", burst: 10, cost: 1},
+		{name: "ChangePasswordPerIdentity", limiter: cfg.Fields["changePassword"].Limiter, key: cfg.Fields["changePassword"].Key, wantKey: "user:7", burst: 10, cost: 1},
 		{name: "CheckoutPerIdentity", limiter: cfg.Fields["placeOrder"].Limiter, key: cfg.Fields["placeOrder"].Key, wantKey: "user:7", burst: 30, cost: 1},
 	}
 	for _, tt := range tests {
@@ -75,8 +77,8 @@ func TestPolicyConfig(t *testing.T) {
 			}
 		})
 	}
-	if len(cfg.Fields) != 2 {
-		t.Errorf("field rules: got %v, want signIn and placeOrder only", cfg.Fields)
+	if len(cfg.Fields) != 4 {
+		t.Errorf("field rules: got %v, want signIn, signUp, changePassword and placeOrder only", cfg.Fields)
 	}
 }
 
