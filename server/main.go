@@ -92,25 +92,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 }
 
-// openRedis connects to REDIS_URL, or returns nil without one.
-func openRedis(ctx context.Context, cfg config) (*redis.Client, error) {
-	if cfg.RedisURL == "" {
-		return nil, nil
-	}
-	opt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	rdb := redis.NewClient(opt)
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pingCtx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("connect to redis: %w", err)
-	}
-	return rdb, nil
-}
-
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "text" {
@@ -178,7 +159,7 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 		}
 	}
 
-	rdb, err := openRedis(ctx, cfg)
+	rdb, err := openRedis(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,27 @@ type Buckets func(name string, rule Rule) Limiter
 func InMemory(_ string, rule Rule) Limiter { return NewMemory(rule) }
 
 // InRedis keeps buckets in rdb, under shopgraph:rl:<name>:, so every
-// instance draws on the same ones.
+// instance draws on the same ones. While Redis cannot answer, each
+// instance rations with buckets of its own (WithFallback): limits stay
+// on, per instance, rather than failing open for everyone or refusing
+// everyone.
 func InRedis(rdb redis.Scripter) Buckets {
 	return func(name string, rule Rule) Limiter {
-		return NewRedis(rdb, "shopgraph:rl:"+name+":", rule)
+		return WithFallback(NewRedis(rdb, "shopgraph:rl:"+name+":", rule), NewMemory(rule))
 	}
+}
+
+// WithFallback is primary, or fallback when primary fails.
+func WithFallback(primary, fallback Limiter) Limiter { return fallbackLimiter{primary, fallback} }
+
+type fallbackLimiter struct{ primary, fallback Limiter }
+
+func (f fallbackLimiter) Take(ctx context.Context, key string, cost float64) (Decision, error) {
+	d, err := f.primary.Take(ctx, key, cost)
+	if err != nil {
+		return f.fallback.Take(ctx, key, cost)
+	}
+	return d, nil
 }
 
 // Config returns the extension's Config for the policy, each rule's
