@@ -69,7 +69,9 @@ func openRedis(ctx context.Context, cfg config, logger *slog.Logger) (*redis.Cli
 
 // breaker is a go-redis hook that runs every command and pipeline through
 // one circuit breaker.
-type breaker struct{ cb *gobreaker.CircuitBreaker[struct{}] }
+type breaker struct {
+	cb *gobreaker.CircuitBreaker[struct{}]
+}
 
 func newBreaker(logger *slog.Logger) breaker {
 	return breaker{gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
