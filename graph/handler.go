@@ -107,6 +107,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.SetDisableSuggestion(opts.Production)
 	srv.SetValidationRulesFn(limits.ValidationRules(maxValidationErrors, !opts.Production))
 	srv.Use(introspectionPolicy{all: opts.Introspection})
+	srv.Use(noIncrementalDelivery{})
 	apq := opts.PersistedQueries
 	if apq == nil {
 		apq = lru.New[string](1000)
@@ -236,6 +237,63 @@ func (i introspectionPolicy) MutateOperationContext(ctx context.Context, oc *gra
 		return next(ctx, resolve)
 	}
 	return nil
+}
+
+// noIncrementalDelivery refuses @defer and @stream. gqlgen honours them
+// only over its multipart/mixed transport, which this endpoint does not
+// offer; over JSON it would answer hasNext: true and never follow up, with
+// the deferred fields silently null (non-null ones too). A clear refusal
+// is better than a corrupt answer. Only documents that name them pay for
+// the walk.
+type noIncrementalDelivery struct{}
+
+func (noIncrementalDelivery) ExtensionName() string                   { return "NoIncrementalDelivery" }
+func (noIncrementalDelivery) Validate(graphql.ExecutableSchema) error { return nil }
+func (noIncrementalDelivery) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if !strings.Contains(oc.RawQuery, "@defer") && !strings.Contains(oc.RawQuery, "@stream") {
+		return nil
+	}
+	if name := incremental(oc.Operation.SelectionSet, map[string]bool{}); name != "" {
+		err := gqlerror.Errorf("@%s is not supported: this endpoint answers with one JSON response; remove the directive", name)
+		err.Extensions = map[string]any{"code": "INCREMENTAL_DELIVERY_UNSUPPORTED"}
+		return err
+	}
+	return nil
+}
+
+// incremental names the first @defer or @stream in set, fragments
+// included ("" if none).
+func incremental(set ast.SelectionSet, seen map[string]bool) string {
+	check := func(ds ast.DirectiveList) string {
+		for _, d := range ds {
+			if d.Name == "defer" || d.Name == "stream" {
+				return d.Name
+			}
+		}
+		return ""
+	}
+	for _, sel := range set {
+		var name string
+		switch f := sel.(type) {
+		case *ast.Field:
+			if name = check(f.Directives); name == "" {
+				name = incremental(f.SelectionSet, seen)
+			}
+		case *ast.InlineFragment:
+			if name = check(f.Directives); name == "" {
+				name = incremental(f.SelectionSet, seen)
+			}
+		case *ast.FragmentSpread:
+			if name = check(f.Directives); name == "" && f.Definition != nil && !seen[f.Name] {
+				seen[f.Name] = true
+				name = incremental(f.Definition.SelectionSet, seen)
+			}
+		}
+		if name != "" {
+			return name
+		}
+	}
+	return ""
 }
 
 // limitInFlight lets at most n requests past at once; the others wait for a
