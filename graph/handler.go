@@ -20,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/shopgraph/shopgraph/ent"
+	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/graph/apperr"
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/directive"
@@ -63,6 +64,9 @@ type Options struct {
 	// MaxInFlight caps the requests executing at once; the others wait
 	// for a slot (0: no cap).
 	MaxInFlight int
+	// MaxConnsPerRequest caps the database connections one operation's
+	// reads hold at once (store.LimitConcurrency; 0: no cap).
+	MaxConnsPerRequest int
 }
 
 // maxValidationErrors caps the errors one refused document gets: enough to
@@ -124,6 +128,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	// Their batches run when the operation's own fields say so (Track).
 	shape := loaders.NewShape(es.Schema())
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		ctx = store.LimitConcurrency(ctx, opts.MaxConnsPerRequest)
 		sched := loaders.NewScheduler(ctx, 0, r.loaders.Stall)
 		shape.Track(sched, graphql.GetOperationContext(ctx))
 		l := loaders.New(ctx, client, r.loaders, sched)

@@ -17,19 +17,20 @@ import (
 // config is everything the server reads from its environment, read in one
 // place (loadConfig) so a bad value stops start-up with a message naming it.
 type config struct {
-	Env              string // development or production
-	Addr             string
-	DatabaseURL      string // empty: embedded SQLite in DataDir
-	DataDir          string
-	DBMaxConns       int
-	DBStatementCache int
-	LogLevel         slog.Level
-	LogFormat        string // json or text
-	Currency         string
-	AutoSeed         bool // seed demo data into an empty database at start
-	ShutdownTimeout  time.Duration
-	JWTSecret        []byte // empty in development: a random key per process
-	TokenTTL         time.Duration
+	Env               string // development or production
+	Addr              string
+	DatabaseURL       string // empty: embedded SQLite in DataDir
+	DataDir           string
+	DBMaxConns        int
+	DBStatementCache  int
+	DBConnsPerRequest int
+	LogLevel          slog.Level
+	LogFormat         string // json or text
+	Currency          string
+	AutoSeed          bool // seed demo data into an empty database at start
+	ShutdownTimeout   time.Duration
+	JWTSecret         []byte // empty in development: a random key per process
+	TokenTTL          time.Duration
 
 	MaxCost, MaxDepth, MaxAliases, MaxFields, MaxTokens  int
 	MaxBodyBytes                                         int64
@@ -101,6 +102,8 @@ func settings(c *config) []setting {
 			doc: "folder of the embedded SQLite database (WAL, busy timeout, foreign keys on)"},
 		{name: "DB_MAX_CONNS", def: "10", parse: intIn(&c.DBMaxConns, 1, 1000),
 			doc: "connection pool cap"},
+		{name: "DB_CONNS_PER_REQUEST", def: "4", parse: intIn(&c.DBConnsPerRequest, 0, 1000),
+			doc: "database connections one request's reads may hold at once, so one request cannot take the whole pool (`0`: no cap)"},
 		{name: "DB_STATEMENT_CACHE", def: strconv.Itoa(store.DefaultStatementCache), parse: intIn(&c.DBStatementCache, 0, 100000),
 			doc: "distinct read statements kept prepared per connection, parsed and planned once; `0` behind a pooler in transaction mode (PgBouncer < 1.21)"},
 		{name: "LOG_LEVEL", def: "info", parse: logLevel(&c.LogLevel),

@@ -223,14 +223,15 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		return nil, err
 	}
 	opts := graph.Options{
-		Introspection: !cfg.production(),
-		Production:    cfg.production(),
-		MaxTokens:     cfg.MaxTokens,
-		MaxBodyBytes:  cfg.MaxBodyBytes,
-		Timeout:       cfg.RequestTimeout,
-		ReadTimeout:   cfg.ReadTimeout,
-		CORSOrigins:   cfg.CORSOrigins,
-		MaxInFlight:   cfg.MaxInFlight,
+		Introspection:      !cfg.production(),
+		Production:         cfg.production(),
+		MaxTokens:          cfg.MaxTokens,
+		MaxBodyBytes:       cfg.MaxBodyBytes,
+		Timeout:            cfg.RequestTimeout,
+		ReadTimeout:        cfg.ReadTimeout,
+		CORSOrigins:        cfg.CORSOrigins,
+		MaxInFlight:        cfg.MaxInFlight,
+		MaxConnsPerRequest: cfg.DBConnsPerRequest,
 	}
 	// One rate-limit policy: the buckets live in this process, or in Redis
 	// when instances must share them (with the persisted queries).

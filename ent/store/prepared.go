@@ -59,12 +59,60 @@ func (d *preparedDriver) Query(ctx context.Context, query string, args, v any) e
 	if !ok {
 		return fmt.Errorf("store: invalid type %T, expect []any for args", args)
 	}
-	rows, err := d.QueryContext(ctx, query, argv...)
+	release, err := acquire(ctx)
 	if err != nil {
 		return err
 	}
-	*vr = entsql.Rows{ColumnScanner: rows}
+	rows, err := d.QueryContext(ctx, query, argv...)
+	if err != nil {
+		release()
+		return err
+	}
+	*vr = entsql.Rows{ColumnScanner: &releasingRows{Rows: rows, release: release}}
 	return nil
+}
+
+// connCapKey carries a request's cap on the statements it may run at once.
+type connCapKey struct{}
+
+// LimitConcurrency returns a context whose reads (ent queries outside
+// transactions) hold at most n pooled connections at once: each waits for
+// one of n slots, held until its rows are closed. One request fans out
+// over its aliases and list levels; without a cap, 50 aliased counts
+// would take every connection of the pool for as long as they run, and
+// every other request would queue behind them. n <= 0: no cap.
+func LimitConcurrency(ctx context.Context, n int) context.Context {
+	if n <= 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, connCapKey{}, make(chan struct{}, n))
+}
+
+// acquire takes one of ctx's slots, if it has a cap, waiting no longer
+// than ctx lives; release gives it back (once).
+func acquire(ctx context.Context) (release func(), err error) {
+	slots, _ := ctx.Value(connCapKey{}).(chan struct{})
+	if slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-slots }) }, nil
+}
+
+// releasingRows gives its slot back when closed.
+type releasingRows struct {
+	*sql.Rows
+	release func()
+}
+
+func (r *releasingRows) Close() error {
+	defer r.release()
+	return r.Rows.Close()
 }
 
 // QueryContext runs query through its prepared statement (raw SQL of
@@ -88,6 +136,9 @@ func isRead(query string) bool {
 // when the cache is full or preparing failed (the plain query then reports
 // whatever is wrong with it).
 func (d *preparedDriver) stmt(ctx context.Context, query string) *sql.Stmt {
+	if d.max <= 0 {
+		return nil
+	}
 	d.mu.RLock()
 	stmt, ok := d.stmts[query]
 	full := len(d.stmts) >= d.max

@@ -102,10 +102,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", dialectName, err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dialectName, db)
-	if cfg.StatementCache > 0 {
-		drv = newPreparedDriver(entsql.OpenDB(dialectName, db), db, cfg.StatementCache)
-	}
+	// Always the wrapper: it also enforces LimitConcurrency; with a
+	// StatementCache of 0 it prepares nothing.
+	var drv dialect.Driver = newPreparedDriver(entsql.OpenDB(dialectName, db), db, cfg.StatementCache)
 	if cfg.WrapDriver != nil {
 		drv = cfg.WrapDriver(drv)
 	}

@@ -50,14 +50,20 @@ func Open(t testing.TB, dialectName string, wrap func(dialect.Driver) dialect.Dr
 	return s
 }
 
+// AdminURL is the PostgreSQL server tests create their databases on
+// (TEST_DATABASE_URL, else DefaultAdminURL).
+func AdminURL() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultAdminURL
+}
+
 // CreateDatabase creates a uniquely named PostgreSQL database, dropped when
 // the test ends, and returns its URL.
 func CreateDatabase(t testing.TB) string {
 	t.Helper()
-	adminURL := os.Getenv("TEST_DATABASE_URL")
-	if adminURL == "" {
-		adminURL = DefaultAdminURL
-	}
+	adminURL := AdminURL()
 	admin, err := sql.Open("postgres", adminURL)
 	if err != nil {
 		t.Fatalf("open admin database: %v", err)
