@@ -22,6 +22,12 @@ type SignUp struct {
 // SignUp creates a CUSTOMER account. A taken email is a *ConflictError on
 // "email".
 func (s *Service) SignUp(ctx context.Context, in SignUp) (*ent.User, error) {
+	// Hashing takes tens of milliseconds of CPU and cannot be interrupted:
+	// a request that has already been given up on does not start one
+	// (aliased sign-ups run one after another, each checks).
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
 		return nil, err
@@ -45,6 +51,9 @@ func (s *Service) SignUp(ctx context.Context, in SignUp) (*ent.User, error) {
 // ErrBadCredentials. An unknown email costs the same time as a wrong
 // password.
 func (s *Service) SignIn(ctx context.Context, email, password string) (*ent.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // as SignUp: no hashing for a request given up on
+	}
 	u, err := s.client.User.Query().Where(user.Email(NormalizeEmail(email))).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
@@ -110,6 +119,9 @@ func (s *Service) ChangePassword(ctx context.Context, id int, current, next stri
 	u, err := s.client.User.Get(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load account: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // as SignUp: no hashing for a request given up on
 	}
 	if !CheckPassword(current, u.PasswordHash) {
 		return nil, &InvalidError{Field: "currentPassword", Reason: "is not your current password"}
