@@ -2233,12 +2233,12 @@ type SignOutPayload {
   signedOut: Boolean!
 }
 
-"The entry points for writing. Every mutation runs in one database transaction: it happens completely or not at all."
+"The entry points for writing. Every mutation runs in one database transaction: it happens completely or not at all. Several in one operation run one after another, each committing on its own; every mutation field is nullable, so each reports its own outcome: a payload if it committed, null and an error naming its path if it did not (one failing never hides another's commit)."
 type Mutation {
-  "Creates a CUSTOMER account and signs it in."
-  signUp("The new account." input: SignUpInput!): AuthPayload!
-  "Signs in; a wrong email or password is UNAUTHENTICATED."
-  signIn("The credentials." input: SignInInput!): AuthPayload!
+  "Creates a CUSTOMER account and signs it in; null, with the error, if it did not."
+  signUp("The new account." input: SignUpInput!): AuthPayload
+  "Signs in; a wrong email or password is UNAUTHENTICATED (and null)."
+  signIn("The credentials." input: SignInInput!): AuthPayload
   "Changes a user's role. Admins only; the last ADMIN cannot be demoted."
   setUserRole("The user and role." input: SetUserRoleInput!): SetUserRolePayload @hasRole(role: ADMIN)
 
@@ -4112,10 +4112,10 @@ func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
-			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+			return ec.marshalOAuthPayload2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_signUp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4156,10 +4156,10 @@ func (ec *executionContext) _Mutation_signIn(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
-			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+			return ec.marshalOAuthPayload2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_signIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11031,14 +11031,14 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "signIn":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signIn(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "setUserRole":
@@ -12706,14 +12706,6 @@ func (ec *executionContext) unmarshalNAdjustStockInput2githubᚗcomᚋshopgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐAuthPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "AuthPayload!")
-		return graphql.Null
-	}
-	return ec._AuthPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13400,6 +13392,13 @@ func (ec *executionContext) marshalOAccountPayload2ᚖgithubᚗcomᚋshopgraph�
 		return graphql.Null
 	}
 	return ec._AccountPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAuthPayload2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐAuthPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AuthPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {

@@ -36,3 +36,32 @@ func TestEdgeAliasedSignUpsAreRationed(t *testing.T) {
 		t.Fatalf("got %d new accounts, want none", n-before)
 	}
 }
+
+// TestEachMutationReportsItsCommit: mutations of one operation commit one
+// by one; when one fails, the others' payloads still come back (before,
+// a failed non-null signUp nulled all of "data", hiding the sign-ups that
+// had committed).
+func TestEachMutationReportsItsCommit(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		e.store.Client.User.Create().SetEmail("taken@example.com").SetName("Taken").SaveX(context.Background())
+		res := e.query(t, `mutation {
+			a: signUp(input: {email: "first@example.com", password: "correct horse battery", name: "First"}) { user { name } }
+			b: signUp(input: {email: "taken@example.com", password: "correct horse battery", name: "Again"}) { user { name } }
+			c: signUp(input: {email: "third@example.com", password: "correct horse battery", name: "Third"}) { user { name } }
+		}`, nil)
+		var data struct {
+			A, B, C *struct{ User struct{ Name string } }
+		}
+		decodeJSON(t, res.Data, &data)
+		if data.A == nil || data.A.User.Name != "First" || data.C == nil || data.C.User.Name != "Third" {
+			t.Fatalf("committed sign-ups: got data %s, want a and c reported", res.Data)
+		}
+		if data.B != nil || len(res.Errors) != 1 || gqlErrorPath(res.Errors[0]) != "b" || gqlErrorCode(res.Errors[0]) != "CONFLICT" {
+			t.Fatalf("the failed one: got b %v and errors %+v, want null and one CONFLICT at b", data.B, res.Errors)
+		}
+		if n := e.store.Client.User.Query().CountX(context.Background()); n != 3 {
+			t.Fatalf("got %d users, want 3 (taken, first, third)", n)
+		}
+	})
+}
