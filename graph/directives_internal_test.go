@@ -21,9 +21,10 @@ func TestEveryDirectiveIsWired(t *testing.T) {
 			t.Errorf("directive %s: got no implementation in newConfig, want one", root.Type().Field(i).Name)
 		}
 	}
-	// Codegen directives, and cacheControl, a static hint read from the
-	// schema (skip_runtime in gqlgen.yml), have nothing to run.
-	codegenOnly := map[string]bool{"goModel": true, "goField": true, "goTag": true, "cacheControl": true}
+	// Codegen directives, cacheControl and multiline, static marks read
+	// from the schema (skip_runtime in gqlgen.yml; multiline by
+	// graph/inputtext), have nothing to run.
+	codegenOnly := map[string]bool{"goModel": true, "goField": true, "goTag": true, "cacheControl": true, "multiline": true}
 	used := 0
 	for name, def := range schema.Directives {
 		if def.Position == nil || def.Position.Src.BuiltIn || codegenOnly[name] {

@@ -1460,6 +1460,14 @@ directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, typ
 "Adds a Go struct tag, such as a validate rule, to a generated input field (gqlgen)."
 directive @goTag(key: String!, value: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 
+"""
+Marks multi-line text: this String may hold tabs and line breaks (U+0009, U+000A, U+000D). Every String and ID
+argument and input field refuses every other control character (U+0000–U+001F, U+007F–U+009F), invalid UTF-8 and
+Unicode non-characters, and one without this mark refuses tabs and line breaks too: BAD_USER_INPUT naming the input
+path, before the operation runs.
+"""
+directive @multiline on INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION
+
 "Requires a signed-in viewer; anonymous requests get UNAUTHENTICATED and a null field."
 directive @auth on FIELD_DEFINITION
 "Requires a viewer with at least this role (CUSTOMER < STAFF < ADMIN); others get FORBIDDEN (UNAUTHENTICATED if anonymous) and a null field."
@@ -2033,8 +2041,8 @@ input CreateProductInput {
   slug: String! @goTag(key: "validate", value: "required,slug,max=200")
   "Display title."
   title: String! @goTag(key: "validate", value: "required,max=300")
-  "Long description (plain text)."
-  description: String @goTag(key: "validate", value: "omitempty,max=20000")
+  "Long description (plain text; may span lines)."
+  description: String @goTag(key: "validate", value: "omitempty,max=20000") @multiline
   "Life-cycle status; default DRAFT."
   status: ProductStatus
   "The category (a Category ID)."
@@ -2049,8 +2057,8 @@ input UpdateProductInput {
   slug: String @goTag(key: "validate", value: "omitnil,slug,max=200")
   "New title."
   title: String @goTag(key: "validate", value: "omitnil,min=1,max=300")
-  "New description."
-  description: String @goTag(key: "validate", value: "omitnil,max=20000")
+  "New description (may span lines)."
+  description: String @goTag(key: "validate", value: "omitnil,max=20000") @multiline
   "New status."
   status: ProductStatus
   "New category (a Category ID)."
@@ -2179,8 +2187,8 @@ input CreateReviewInput {
   rating: Int! @goTag(key: "validate", value: "min=1,max=5")
   "Headline."
   title: String! @goTag(key: "validate", value: "max=200")
-  "Text of the review."
-  body: String! @goTag(key: "validate", value: "max=10000")
+  "Text of the review (may span lines)."
+  body: String! @goTag(key: "validate", value: "max=10000") @multiline
 }
 
 "A review change's result."

@@ -25,6 +25,7 @@ import (
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/directive"
 	"github.com/shopgraph/shopgraph/graph/gqlhttp"
+	"github.com/shopgraph/shopgraph/graph/inputtext"
 	"github.com/shopgraph/shopgraph/graph/limits"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/reqlog"
@@ -120,6 +121,9 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.Use(extension.AutomaticPersistedQuery{Cache: persisted.Lookup()})
 
 	srv.Use(demand)
+	// Priced first, like every operation; then no String or ID input may
+	// carry control characters (inputtext), before anything runs.
+	srv.Use(inputtext.New())
 	srv.Use(persisted) // last: only what passed everything is kept
 
 	srv.SetErrorPresenter(presentErrors(logger, opts.Production))

@@ -30,6 +30,7 @@ func TestLayering(t *testing.T) {
 		{"relay runs no query", isPkgs(mod + "/graph/relay"), anyOf(isPkgs(mod+"/graph", mod+"/graph/loaders", mod+"/ent/store"))},
 		{"listing describes lists, the loaders and resolvers run them", isPkgs(mod + "/graph/listing"), anyOf(isPkgs(mod+"/graph", mod+"/graph/loaders"))},
 		{"limits refuses before any work: no data layer", isPkgs(mod + "/graph/limits"), anyOf(under(mod+"/ent"), isPkg(mod+"/graph"))},
+		{"inputtext refuses before any work: no data layer", isPkgs(mod + "/graph/inputtext"), anyOf(under(mod+"/ent"), isPkg(mod+"/graph"))},
 		{"test-only packages are imported by tests only", anyPackage, isPkgs(mod+"/ent/store/storetest", mod+"/graph/reqlog/reqlogtest")},
 		{"the load benchmark drives the binary, not the packages", under(mod + "/server/bench"), anyOf(under(mod+"/graph"), under(mod+"/ent"))},
 	}

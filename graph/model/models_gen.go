@@ -75,7 +75,7 @@ type CreateProductInput struct {
 	Slug string `json:"slug" validate:"required,slug,max=200"`
 	// Display title.
 	Title string `json:"title" validate:"required,max=300"`
-	// Long description (plain text).
+	// Long description (plain text; may span lines).
 	Description *string `json:"description,omitempty" validate:"omitempty,max=20000"`
 	// Life-cycle status; default DRAFT.
 	Status *product.Status `json:"status,omitempty"`
@@ -91,7 +91,7 @@ type CreateReviewInput struct {
 	Rating int `json:"rating" validate:"min=1,max=5"`
 	// Headline.
 	Title string `json:"title" validate:"max=200"`
-	// Text of the review.
+	// Text of the review (may span lines).
 	Body string `json:"body" validate:"max=10000"`
 }
 
@@ -285,7 +285,7 @@ type UpdateProductInput struct {
 	Slug *string `json:"slug,omitempty" validate:"omitnil,slug,max=200"`
 	// New title.
 	Title *string `json:"title,omitempty" validate:"omitnil,min=1,max=300"`
-	// New description.
+	// New description (may span lines).
 	Description *string `json:"description,omitempty" validate:"omitnil,max=20000"`
 	// New status.
 	Status *product.Status `json:"status,omitempty"`

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent/keyset"
 	"github.com/shopgraph/shopgraph/graph/apperr"
+	"github.com/shopgraph/shopgraph/graph/inputtext"
 	"github.com/shopgraph/shopgraph/graph/model"
 )
 
@@ -92,6 +93,13 @@ func decodeCursor(field, raw string, o keyset.Order) (keyset.Cursor, error) {
 	case keyset.KindFloat:
 		v, err = strconv.ParseFloat(w.Value, 64)
 	default:
+		// A string sort value goes to the database as it is: it must be
+		// text this API could have stored (inputtext), or PostgreSQL
+		// fails on a NUL where SQLite would compare it. Values the API
+		// stored itself may hold tabs and line breaks.
+		if inputtext.Problem(w.Value, inputtext.Lines) != "" {
+			return keyset.Cursor{}, bad
+		}
 		v = w.Value
 	}
 	if err != nil {
