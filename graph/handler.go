@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +68,10 @@ type Options struct {
 	// MaxConnsPerRequest caps the database connections one operation's
 	// reads hold at once (store.LimitConcurrency; 0: no cap).
 	MaxConnsPerRequest int
+	// TrustedProxies are the load balancers whose Forwarded or
+	// X-Forwarded-For headers name the client (see clientip.go); empty:
+	// the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // maxValidationErrors caps the errors one refused document gets: enough to
@@ -169,7 +173,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	// stops signed-in requests on time as it does anonymous ones.
 	var h http.Handler = srv
 	h = tokens.Middleware(h)
-	h = withClientIP(h)
+	h = withClientIP(opts.TrustedProxies, h)
 	h = gqlhttp.Deadline(opts.Timeout)(h)
 	h = limitInFlight(opts.MaxInFlight, h)
 	h = gqlhttp.Guard(gqlhttp.GuardOptions{
@@ -329,25 +333,6 @@ func limitInFlight(n int, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-type clientIPKey struct{}
-
-// withClientIP records the caller's address for per-client limits. It is
-// the connection's peer: behind a proxy, configure the proxy to limit.
-func withClientIP(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey{}, host)))
-	})
-}
-
-func clientIP(ctx context.Context) string {
-	ip, _ := ctx.Value(clientIPKey{}).(string)
-	return ip
 }
 
 // identity is whose budget an operation draws on: the signed-in user, else

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph/ent/store"
+	"github.com/shopgraph/shopgraph/graph"
 	"github.com/shopgraph/shopgraph/graph/limits"
 )
 
@@ -24,6 +26,7 @@ type config struct {
 	DBMaxConns        int
 	DBStatementCache  int
 	DBConnsPerRequest int
+	TrustedProxies    []netip.Prefix
 	LogLevel          slog.Level
 	LogFormat         string // json or text
 	Currency          string
@@ -172,6 +175,9 @@ func settings(c *config) []setting {
 			doc: "new automatic persisted queries each user or IP may register (documents over 16 KiB are never stored)"},
 		{name: "REDIS_URL", parse: urlOf(&c.RedisURL, "redis://", "rediss://"),
 			doc: "share rate limits and persisted queries across instances"},
+		{name: "TRUSTED_PROXIES", parse: proxies(&c.TrustedProxies),
+			docDefault: "*(unset: none)*",
+			doc:        "comma-separated CIDRs or addresses of load balancers whose `Forwarded`/`X-Forwarded-For` name the client (for per-client limits); others' headers are ignored"},
 		{name: "CORS_ALLOWED_ORIGINS", parse: origins(&c.CORSOrigins),
 			docDefault: "*(unset: none)*",
 			doc:        "comma-separated browser origins allowed"},
@@ -375,6 +381,18 @@ func origins(p *[]string) func(string) error {
 				return fmt.Errorf("%q is not an origin like https://shop.example", o)
 			}
 			list = append(list, o)
+		}
+		*p = list
+		return nil
+	}
+}
+
+// proxies parses TRUSTED_PROXIES.
+func proxies(p *[]netip.Prefix) func(string) error {
+	return func(v string) error {
+		list, err := graph.ProxyCIDRs(strings.Split(v, ","))
+		if err != nil {
+			return fmt.Errorf("want CIDRs or IP addresses: %w", err)
 		}
 		*p = list
 		return nil

@@ -232,6 +232,7 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		CORSOrigins:        cfg.CORSOrigins,
 		MaxInFlight:        cfg.MaxInFlight,
 		MaxConnsPerRequest: cfg.DBConnsPerRequest,
+		TrustedProxies:     cfg.TrustedProxies,
 	}
 	// One rate-limit policy: the buckets live in this process, or in Redis
 	// when instances must share them (with the persisted queries).
