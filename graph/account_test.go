@@ -159,7 +159,7 @@ func TestSignUp(t *testing.T) {
 		// own email and role are theirs to see.
 		t.Run("PayloadShowsOwnEmailAndRole", func(t *testing.T) {
 			res := e.query(t, `mutation($input: SignUpInput!) { signUp(input: $input) { user { email role } } }`,
-				input("Payload.Check@example.com", "long-enough", "Payload Check"))
+				input("Payload.Check@example.com", "correct horse battery", "Payload Check"))
 			if len(res.Errors) > 0 {
 				t.Errorf("got errors %+v, want none", res.Errors)
 			}
@@ -174,15 +174,15 @@ func TestSignUp(t *testing.T) {
 				email, password, fullName string
 				fields                    []string
 			}{
-				{name: "BadEmail", email: "not-an-email", password: "long-enough", fullName: "Bad Email",
+				{name: "BadEmail", email: "not-an-email", password: "correct horse battery", fullName: "Bad Email",
 					fields: []string{"input.email"}},
-				{name: "EmptyEmail", email: "", password: "long-enough", fullName: "No Email",
+				{name: "EmptyEmail", email: "", password: "correct horse battery", fullName: "No Email",
 					fields: []string{"input.email"}},
 				{name: "ShortPassword", email: "short@example.com", password: "1234567", fullName: "Short",
 					fields: []string{"input.password"}},
 				{name: "LongPassword", email: "long@example.com", password: strings.Repeat("p", 129), fullName: "Long",
 					fields: []string{"input.password"}},
-				{name: "EmptyName", email: "noname@example.com", password: "long-enough", fullName: "",
+				{name: "EmptyName", email: "noname@example.com", password: "correct horse battery", fullName: "",
 					fields: []string{"input.name"}},
 				{name: "AllThree", email: "nope", password: "short", fullName: "",
 					fields: []string{"input.email", "input.password", "input.name"}},
@@ -215,7 +215,7 @@ func TestSignUp(t *testing.T) {
 			for _, email := range []string{"customer@shopgraph.dev", "CUSTOMER@SHOPGRAPH.DEV", "Customer@ShopGraph.dev"} {
 				t.Run(email, func(t *testing.T) {
 					before := countUsers(t, e)
-					e.expectCode(t, signUpMutation, input(email, "long-enough", "Impostor"), "CONFLICT")
+					e.expectCode(t, signUpMutation, input(email, "correct horse battery", "Impostor"), "CONFLICT")
 					if after := countUsers(t, e); after != before {
 						t.Errorf("got %d users, want %d: nothing written", after, before)
 					}
@@ -229,7 +229,7 @@ func TestSignUp(t *testing.T) {
 
 		t.Run("MutationOverGETIsRefused", func(t *testing.T) {
 			before := countUsers(t, e)
-			status, body := getMutation(t, e, "", `mutation { signUp(input: {email: "via-get@example.com", password: "long-enough", name: "Via GET"}) { token } }`)
+			status, body := getMutation(t, e, "", `mutation { signUp(input: {email: "via-get@example.com", password: "correct horse battery", name: "Via GET"}) { token } }`)
 			if status == http.StatusOK || !strings.Contains(body, `"errors"`) {
 				t.Errorf("got HTTP %d %s, want an error status and errors", status, body)
 			}

@@ -265,7 +265,7 @@ func TestEdgeRefusesCrossSiteWrites(t *testing.T) {
 	t.Parallel()
 	e := edgeEnv(t)
 	signUp := func(email string) string {
-		return fmt.Sprintf(`mutation { signUp(input: {email: %q, password: "password-123", name: "Mallory"}) { token } }`, email)
+		return fmt.Sprintf(`mutation { signUp(input: {email: %q, password: "correct horse battery", name: "Mallory"}) { token } }`, email)
 	}
 	exists := func(t *testing.T, email string) bool {
 		t.Helper()

@@ -1997,7 +1997,7 @@ type Query {
 input SignUpInput {
   "Sign-in address; stored lower-case."
   email: String! @goTag(key: "validate", value: "required,email,max=254")
-  "At least 8 characters."
+  "8..128 characters, and hard to guess (zxcvbn score 3 of 4: not a common password, a keyboard pattern, or built from the email or name); else BAD_USER_INPUT on input.password."
   password: String! @goTag(key: "validate", value: "required,min=8,max=128")
   "Display name."
   name: String! @goTag(key: "validate", value: "required,min=1,max=200")
@@ -2221,7 +2221,7 @@ input UpdateAccountInput {
 input ChangePasswordInput {
   "The password in use now."
   currentPassword: String! @goTag(key: "validate", value: "required,max=128")
-  "The new password, at least 8 characters."
+  "The new password: 8..128 characters, as hard to guess as signUp requires."
   newPassword: String! @goTag(key: "validate", value: "required,min=8,max=128")
 }
 

@@ -819,7 +819,7 @@ func wellFormedCalls(s *shop) []mutationCall {
 		{"CreateReview", createReviewDoc, inputVars(map[string]any{"productId": gid("Product", s.tee.ID), "rating": 5, "title": "", "body": ""}), false},
 		{"DeleteReview", deleteReviewDoc, idInput("Review", s.aliceMugReview.ID), false},
 		{"UpdateAccount", updateAccountDoc, inputVars(map[string]any{"name": "New name"}), false},
-		{"ChangePassword", changePasswordDoc, inputVars(map[string]any{"currentPassword": alicePassword, "newPassword": "long-enough-1"}), false},
+		{"ChangePassword", changePasswordDoc, inputVars(map[string]any{"currentPassword": alicePassword, "newPassword": "correct horse battery"}), false},
 	}
 }
 
@@ -900,7 +900,7 @@ func TestMutationFailuresLeaveDatabaseUnchanged(t *testing.T) {
 				{"CreateReview/TitleTooLong", s.alice, createReviewDoc, reviewInput(5, strings.Repeat("x", 201)), "BAD_USER_INPUT", "input.title"},
 				{"UpdateAccount/EmptyName", s.alice, updateAccountDoc, inputVars(map[string]any{"name": ""}), "BAD_USER_INPUT", "input.name"},
 				{"UpdateAccount/BlankName", s.alice, updateAccountDoc, inputVars(map[string]any{"name": "   "}), "BAD_USER_INPUT", "input.name"},
-				{"ChangePassword/WrongCurrent", s.alice, changePasswordDoc, inputVars(map[string]any{"currentPassword": "not-my-password", "newPassword": "long-enough-1"}), "BAD_USER_INPUT", "input.currentPassword"},
+				{"ChangePassword/WrongCurrent", s.alice, changePasswordDoc, inputVars(map[string]any{"currentPassword": "not-my-password", "newPassword": "correct horse battery"}), "BAD_USER_INPUT", "input.currentPassword"},
 				{"ChangePassword/ShortNew", s.alice, changePasswordDoc, inputVars(map[string]any{"currentPassword": alicePassword, "newPassword": "short"}), "BAD_USER_INPUT", "input.newPassword"},
 			})
 		})

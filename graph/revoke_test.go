@@ -89,3 +89,20 @@ func TestChangePasswordRevokesOldTokens(t *testing.T) {
 		viewerOf(t, e, *p.Token)
 	})
 }
+
+// TestWeakPasswordsRefusedOverHTTP: a guessable password is BAD_USER_INPUT
+// on the field that carried it, and nothing changes.
+func TestWeakPasswordsRefusedOverHTTP(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		e.expectInvalid(t, signUpMutation, inputVars(map[string]any{"email": "weak@example.com", "password": "password1", "name": "Weak"}), "input.password")
+		if n := e.store.Client.User.Query().CountX(t.Context()); n != 0 {
+			t.Fatalf("a weak sign-up created %d accounts", n)
+		}
+		var up struct{ SignUp authPayloadJSON }
+		e.mustQuery(t, signUpMutation, inputVars(map[string]any{"email": "weak@example.com", "password": "correct horse battery", "name": "Weak"}), &up)
+		e.withToken(up.SignUp.Token).expectInvalid(t, `mutation($input: ChangePasswordInput!) { changePassword(input: $input) { token } }`,
+			inputVars(map[string]any{"currentPassword": "correct horse battery", "newPassword": "weak@example.com"}), "input.newPassword")
+		viewerOf(t, e, up.SignUp.Token) // refused: the session was not revoked
+	})
+}

@@ -152,7 +152,7 @@ func TestTokenRejected(t *testing.T) {
 				// Served as anonymous, a sign-up would go through.
 				email := "rejected-" + strconv.Itoa(i) + "@example.com"
 				check(e.sendRaw(t, tc.authorization, `mutation($email: String!) {
-					signUp(input: {email: $email, password: "long-enough", name: "Rejected"}) { token }
+					signUp(input: {email: $email, password: "correct horse battery", name: "Rejected"}) { token }
 				}`, map[string]any{"email": email}))
 				if n := db.User.Query().Where(user.Email(email)).CountX(ctx); n != 0 {
 					t.Errorf("got %d users %s, want none: the request was served", n, email)

@@ -28,6 +28,9 @@ func (s *Service) SignUp(ctx context.Context, in SignUp) (*ent.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := checkStrength("password", in.Password, NormalizeEmail(in.Email), in.Name); err != nil {
+		return nil, err
+	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
 		return nil, err
@@ -125,6 +128,9 @@ func (s *Service) ChangePassword(ctx context.Context, id int, current, next stri
 	}
 	if !CheckPassword(current, u.PasswordHash) {
 		return nil, &InvalidError{Field: "currentPassword", Reason: "is not your current password"}
+	}
+	if err := checkStrength("newPassword", next, u.Email, u.Name); err != nil {
+		return nil, err
 	}
 	hash, err := HashPassword(next)
 	if err != nil {

@@ -55,7 +55,7 @@ type CategoryPayload struct {
 type ChangePasswordInput struct {
 	// The password in use now.
 	CurrentPassword string `json:"currentPassword" validate:"required,max=128"`
-	// The new password, at least 8 characters.
+	// The new password: 8..128 characters, as hard to guess as signUp requires.
 	NewPassword string `json:"newPassword" validate:"required,min=8,max=128"`
 }
 
@@ -255,7 +255,7 @@ type SignOutPayload struct {
 type SignUpInput struct {
 	// Sign-in address; stored lower-case.
 	Email string `json:"email" validate:"required,email,max=254"`
-	// At least 8 characters.
+	// 8..128 characters, and hard to guess (zxcvbn score 3 of 4: not a common password, a keyboard pattern, or built from the email or name); else BAD_USER_INPUT on input.password.
 	Password string `json:"password" validate:"required,min=8,max=128"`
 	// Display name.
 	Name string `json:"name" validate:"required,min=1,max=200"`
