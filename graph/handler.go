@@ -108,6 +108,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 		SignedIn:   func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },
 		RetryAfter: limits.RetryAfter,
 		Refused:    demand.ChargeRefused,
+		Headers:    limits.RateHeaders,
 	}))
 	srv.SetQueryCache(gqlhttp.Bounded(lru.New[*ast.QueryDocument](1000), gqlhttp.ByKey[*ast.QueryDocument]))
 	if opts.MaxTokens > 0 {
@@ -171,7 +172,9 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	// in time), then gqlgen and its transport. The deadline starts once a
 	// slot is free and covers the viewer's lookup, so a hanging database
 	// stops signed-in requests on time as it does anonymous ones.
-	var h http.Handler = srv
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.ServeHTTP(w, r.WithContext(limits.WithReport(r.Context())))
+	})
 	h = tokens.Middleware(h)
 	h = withClientIP(opts.TrustedProxies, h)
 	h = gqlhttp.Deadline(opts.Timeout)(h)
@@ -189,7 +192,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 			AllowedOrigins: opts.CORSOrigins,
 			AllowedMethods: []string{http.MethodGet, http.MethodPost},
 			AllowedHeaders: []string{"Content-Type", "Authorization", "X-Request-Id"},
-			ExposedHeaders: []string{"X-Request-Id", "Retry-After", "ETag"},
+			ExposedHeaders: []string{"X-Request-Id", "Retry-After", "ETag", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Used", "X-RateLimit-Reset"},
 			MaxAge:         600,
 		}).Handler(h)
 	}

@@ -604,10 +604,6 @@ type edgeReply struct {
 type edgeCost struct {
 	Requested int `json:"requested"`
 	Limit     int `json:"limit"`
-	Budget    *struct {
-		Remaining float64 `json:"remaining"`
-		Capacity  float64 `json:"capacity"`
-	} `json:"budget"`
 	Shape struct {
 		Depth   int `json:"depth"`
 		Aliases int `json:"aliases"`

@@ -248,13 +248,6 @@ type graphQLReply struct {
 	Errors []struct {
 		Message string `json:"message"`
 	} `json:"errors"`
-	Extensions struct {
-		Cost struct {
-			Budget *struct {
-				Remaining float64 `json:"remaining"`
-			} `json:"budget"`
-		} `json:"cost"`
-	} `json:"extensions"`
 }
 
 func decodeReply(t *testing.T, res response) graphQLReply {
@@ -269,6 +262,12 @@ func decodeReply(t *testing.T, res response) graphQLReply {
 // postPayload POSTs a JSON payload to /graphql.
 func postPayload(t *testing.T, s *server, payload any) graphQLReply {
 	t.Helper()
+	return decodeReply(t, postRaw(t, s, payload))
+}
+
+// postRaw POSTs a JSON payload to /graphql and returns the response.
+func postRaw(t *testing.T, s *server, payload any) response {
+	t.Helper()
 	body, err := json.Marshal(payload)
 	if err != nil {
 		t.Fatalf("got error %v, want nil", err)
@@ -278,7 +277,7 @@ func postPayload(t *testing.T, s *server, payload any) graphQLReply {
 		t.Fatalf("got error %v, want nil", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	return decodeReply(t, s.do(t, req))
+	return s.do(t, req)
 }
 
 func persisted(hash string) map[string]any {

@@ -104,7 +104,13 @@ func (t *Transport) write(w http.ResponseWriter, r *http.Request, rep reply, bod
 		h.Set("Retry-After", strconv.Itoa(int((rep.retryAfter+time.Second-1)/time.Second)))
 	}
 	h.Add("Vary", "Authorization")
-	h.Set("Cache-Control", t.cacheControl(r, rep))
+	cc := t.cacheControl(r, rep)
+	h.Set("Cache-Control", cc)
+	// Per-caller headers (the caller's budget) never go on a response a
+	// shared cache may keep and replay to others.
+	if t.headers != nil && !strings.HasPrefix(cc, "public") {
+		t.headers(r.Context(), h)
+	}
 	if r.Method == http.MethodGet && rep.status == http.StatusOK {
 		sum := sha256.Sum256(body)
 		etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`

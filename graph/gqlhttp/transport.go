@@ -39,6 +39,9 @@ type TransportOptions struct {
 	// refuse itself, so the caller's budget pays for refused documents as
 	// it pays for executed ones.
 	Refused func(context.Context, gqlerror.List)
+	// Headers, if set, adds the request's per-caller headers (its
+	// X-RateLimit-* budget) to every response but publicly cacheable ones.
+	Headers func(context.Context, http.Header)
 }
 
 // Transport is the endpoint's only gqlgen transport. It reads GraphQL
@@ -52,6 +55,7 @@ type Transport struct {
 	signedIn   func(*http.Request) bool
 	retryAfter func(*gqlerror.Error) (time.Duration, bool)
 	refused    func(context.Context, gqlerror.List)
+	headers    func(context.Context, http.Header)
 	params     sync.Pool // of *graphql.RawParams
 }
 
@@ -64,6 +68,7 @@ func NewTransport(opts TransportOptions) *Transport {
 		signedIn:   opts.SignedIn,
 		retryAfter: opts.RetryAfter,
 		refused:    opts.Refused,
+		headers:    opts.Headers,
 		params:     sync.Pool{New: func() any { return &graphql.RawParams{} }},
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -43,9 +45,10 @@ type Config struct {
 	MaxAliases int
 	MaxFields  int
 	// Budget charges each operation's cost to Identity(ctx)'s bucket.
-	Budget   Limiter
-	Capacity float64 // of Budget's buckets, reported to clients
-	Identity func(ctx context.Context) string
+	Budget    Limiter
+	Capacity  float64 // of Budget's buckets, reported to clients
+	PerSecond float64 // what they drain a second (X-RateLimit-Reset)
+	Identity  func(ctx context.Context) string
 	// RefusedCost is charged to Budget for each document refused before
 	// execution (it does not parse, fails validation, or exceeds a limit):
 	// refusing costs the server work too, and must not be free to repeat.
@@ -82,18 +85,43 @@ func (e *Extension) Validate(es graphql.ExecutableSchema) error {
 	return nil
 }
 
-// Cost is reported to clients in extensions.cost.
+// Cost is reported to clients in extensions.cost. It is the same for
+// every caller of the same operation: the caller's budget is in response
+// headers (RateHeaders), never in a body a shared cache may keep.
 type Cost struct {
-	Requested int     `json:"requested"`
-	Limit     int     `json:"limit,omitempty"`
-	Budget    *Budget `json:"budget,omitempty"`
-	Shape     Shape   `json:"shape"`
+	Requested int   `json:"requested"`
+	Limit     int   `json:"limit,omitempty"`
+	Shape     Shape `json:"shape"`
 }
 
-// Budget is what is left of the caller's bucket after this operation.
-type Budget struct {
-	Remaining float64 `json:"remaining"`
-	Capacity  float64 `json:"capacity"`
+// Report is what the caller's budget said about one request: the
+// X-RateLimit-* headers of its response.
+type Report struct {
+	set                    bool
+	Limit, Remaining, Used float64
+	Reset                  time.Time // when the bucket will have drained
+}
+
+type reportKey struct{}
+
+// WithReport returns a context in which the extension leaves the
+// request's budget decision (an HTTP middleware puts it in before gqlgen).
+func WithReport(ctx context.Context) context.Context {
+	return context.WithValue(ctx, reportKey{}, &Report{})
+}
+
+// RateHeaders writes GitHub's X-RateLimit-Limit, -Remaining, -Used and
+// -Reset (Unix seconds) for the request of ctx, if its budget was
+// consulted.
+func RateHeaders(ctx context.Context, h http.Header) {
+	r, _ := ctx.Value(reportKey{}).(*Report)
+	if r == nil || !r.set {
+		return
+	}
+	h.Set("X-RateLimit-Limit", strconv.FormatFloat(r.Limit, 'f', 0, 64))
+	h.Set("X-RateLimit-Remaining", strconv.FormatFloat(math.Floor(r.Remaining), 'f', 0, 64))
+	h.Set("X-RateLimit-Used", strconv.FormatFloat(r.Used, 'f', 0, 64))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(r.Reset.UnixMilli())/1000)), 10))
 }
 
 // Shape is an operation's size, fragments expanded.
@@ -130,7 +158,15 @@ func (e *Extension) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	if e.cfg.Budget != nil && e.cfg.Identity != nil {
 		d, ok := e.take(ctx, e.cfg.Budget, e.cfg.Identity(ctx), float64(cost.Requested))
 		if ok {
-			cost.Budget = &Budget{Remaining: math.Floor(d.Remaining), Capacity: e.cfg.Capacity}
+			if r, _ := ctx.Value(reportKey{}).(*Report); r != nil {
+				*r = Report{set: true, Limit: e.cfg.Capacity, Remaining: d.Remaining, Used: float64(cost.Requested)}
+				if !d.Allowed {
+					r.Used = 0
+				}
+				if e.cfg.PerSecond > 0 {
+					r.Reset = time.Now().Add(time.Duration((e.cfg.Capacity - d.Remaining) / e.cfg.PerSecond * float64(time.Second)))
+				}
+			}
 			if !d.Allowed {
 				return e.limited(cost, d.RetryAfter, "query budget exhausted")
 			}
