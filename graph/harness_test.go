@@ -604,7 +604,7 @@ type edgeReply struct {
 type edgeCost struct {
 	Requested int `json:"requested"`
 	Limit     int `json:"limit"`
-	Shape struct {
+	Shape     struct {
 		Depth   int `json:"depth"`
 		Aliases int `json:"aliases"`
 		Fields  int `json:"fields"`
