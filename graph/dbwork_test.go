@@ -47,18 +47,7 @@ func TestEdgeSearchesArePriced(t *testing.T) {
 func TestConnectionsPerRequestAreCapped(t *testing.T) {
 	e := edgeEnv(t, func(o *envConfig) { o.MaxConnsPerRequest = 2 })
 	ctx := context.Background()
-	conn, err := e.store.DB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, "LOCK TABLE products IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	tx, unlock := lockTable(t, e, "products")
 	var db string
 	if err := tx.QueryRowContext(ctx, "SELECT current_database()").Scan(&db); err != nil {
 		t.Fatal(err)
@@ -83,7 +72,7 @@ func TestConnectionsPerRequestAreCapped(t *testing.T) {
 		most = max(most, waiting)
 		time.Sleep(5 * time.Millisecond)
 	}
-	tx.Rollback()
+	unlock()
 	r := <-done
 	if most > 2 || most == 0 {
 		t.Fatalf("one request held %d connections at once, want at most 2", most)

@@ -49,6 +49,43 @@ func await(t *testing.T, unblock func(), send func() edgeReply) edgeReply {
 	}
 }
 
+// lockTable takes an ACCESS EXCLUSIVE lock on table in a transaction of
+// its own on e's database, so every statement that touches the table waits
+// for it; unlock (idempotent, also run at the end of the test) ends it.
+func lockTable(t *testing.T, e *env, table string) (*sql.Tx, func()) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := e.store.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+table+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	unlock := func() { once.Do(func() { tx.Rollback(); conn.Close() }) }
+	t.Cleanup(unlock)
+	return tx, unlock
+}
+
+// openStore opens and migrates a store for cfg, closed when the test ends.
+func openStore(t *testing.T, cfg store.Config) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // TestEdgeViewerLookupHonoursDeadline: while another session locks the
 // users table, a signed-in request cannot load its viewer. It stops at its
 // deadline like any other work, with 503 TIMEOUT, and does not sign the
@@ -56,21 +93,7 @@ func await(t *testing.T, unblock func(), send func() edgeReply) edgeReply {
 func TestEdgeViewerLookupHonoursDeadline(t *testing.T) {
 	e := newEnv(t, dialect.Postgres, productionEdge, withTimeout(time.Second))
 	signedIn := e.as(t, e.store.Client.User.Create().SetEmail("a@example.com").SetName("A").SaveX(context.Background()))
-	ctx := context.Background()
-	conn, err := e.store.DB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, "LOCK TABLE users IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	unlock := func() { once.Do(func() { tx.Rollback() }) }
+	_, unlock := lockTable(t, e, "users")
 	defer unlock()
 
 	r := await(t, unlock, func() edgeReply { return edgePost(t, signedIn, `{ viewer { id } }`) })
@@ -149,14 +172,7 @@ func TestEdgeDatabaseOutageIsRetryable(t *testing.T) {
 	proxy := startProxy(t, u.Host)
 	u.Host = proxy.ln.Addr().String()
 	counter := &storetest.Counter{}
-	st, err := store.Open(context.Background(), store.Config{DatabaseURL: u.String(), WrapDriver: counter.Wrap, StatementCache: store.DefaultStatementCache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t, store.Config{DatabaseURL: u.String(), WrapDriver: counter.Wrap, StatementCache: store.DefaultStatementCache})
 	e := serveStore(t, st, counter, productionEdge)
 	signedIn := e.as(t, st.Client.User.Create().SetEmail("a@example.com").SetName("A").SaveX(context.Background()))
 	if r := edgePost(t, signedIn, `{ viewer { id } }`); r.status != http.StatusOK {
@@ -183,14 +199,7 @@ func TestEdgeDatabaseOutageIsRetryable(t *testing.T) {
 func TestEdgeSQLiteLockIsRetryable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shopgraph.db")
 	counter := &storetest.Counter{}
-	st, err := store.Open(context.Background(), store.Config{SQLitePath: path, BusyTimeout: 200 * time.Millisecond, WrapDriver: counter.Wrap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t, store.Config{SQLitePath: path, BusyTimeout: 200 * time.Millisecond, WrapDriver: counter.Wrap})
 	e := serveStore(t, st, counter, productionEdge)
 
 	// Another process's writer: its own pool on the same file.
