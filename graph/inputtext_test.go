@@ -349,7 +349,7 @@ func checkedOperations(t testing.TB) (*inputtext.Extension, map[string]*graphql.
 	}
 	out := map[string]*graphql.OperationContext{}
 	for name, op := range ops {
-		doc, errs := gqlparser.LoadQuery(es.Schema(), op.doc)
+		doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), op.doc, nil)
 		if errs != nil {
 			t.Fatalf("%s: got errors %v, want a valid document", name, errs)
 		}
