@@ -95,14 +95,16 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	}
 	es := NewExecutableSchema(newConfig(r))
 	srv := handler.New(es)
-	// One transport reads every request and writes every response: it
-	// owns the status codes and headers of GraphQL-over-HTTP (see gqlhttp).
+	// Demand control, made first: the transport charges refusals to it
+	// and reads the budget it reports.
 	lim := opts.Limits
 	if lim.Identity == nil {
 		lim.Identity = identity
 	}
 	lim.Logger = logger
 	demand := limits.New(lim)
+	// One transport reads every request and writes every response: it
+	// owns the status codes and headers of GraphQL-over-HTTP (see gqlhttp).
 	srv.AddTransport(gqlhttp.NewTransport(gqlhttp.TransportOptions{
 		Schema:     es.Schema(),
 		SignedIn:   func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },

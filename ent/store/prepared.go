@@ -32,6 +32,10 @@ import (
 // inserts differ in text with their row count, so they would only fill the
 // cache. Everything inside transactions goes through ent unchanged, as a
 // transaction's connection is its own.
+//
+// It is every store's driver, with max 0 when preparing is off: it is also
+// where a request's cap on the connections its reads hold is enforced
+// (LimitConcurrency).
 type preparedDriver struct {
 	*entsql.Driver
 	db  *sql.DB
