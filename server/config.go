@@ -177,7 +177,7 @@ func settings(c *config) []setting {
 			doc: "share rate limits and persisted queries across instances"},
 		{name: "TRUSTED_PROXIES", parse: proxies(&c.TrustedProxies),
 			docDefault: "*(unset: none)*",
-			doc:        "comma-separated CIDRs or addresses of load balancers whose `Forwarded`/`X-Forwarded-For` name the client (for per-client limits); others' headers are ignored"},
+			doc:        "comma-separated CIDRs or IP addresses (IPv4 or IPv6) of your load balancers: their `Forwarded` (else `X-Forwarded-For`), read from the right, names the client for per-client limits (see Limits); anyone else's headers are ignored"},
 		{name: "CORS_ALLOWED_ORIGINS", parse: origins(&c.CORSOrigins),
 			docDefault: "*(unset: none)*",
 			doc:        "comma-separated browser origins allowed"},

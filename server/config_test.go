@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"net/netip"
 	"os"
 	"reflect"
 	"regexp"
@@ -252,6 +253,12 @@ func TestLoadConfigTable(t *testing.T) {
 			want: func(c *config) { c.JWTSecret = []byte(testSecret) }},
 		{name: "Rates", vars: map[string]string{"RATE_LIMIT_PER_SECOND": "0.5", "SIGNIN_PER_MINUTE": "3"},
 			want: func(c *config) { c.RatePerSecond, c.SignInPerMinute = 0.5, 3 }},
+		{name: "TrustedProxies", vars: map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7 ,,2001:db8::/32,::1"},
+			want: func(c *config) {
+				for _, p := range []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32", "::1/128"} {
+					c.TrustedProxies = append(c.TrustedProxies, netip.MustParsePrefix(p))
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,6 +276,16 @@ func TestLoadConfigTable(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ErrTrustedProxyNamed", func(t *testing.T) {
+		for _, value := range []string{"10.0.0.0/8, proxy.internal", "10.0.0.0/33", "fe80::1%eth0"} {
+			_, err := loadConfig(env(map[string]string{"TRUSTED_PROXIES": value}))
+			bad := strings.TrimSpace(value[strings.LastIndexByte(value, ',')+1:])
+			if err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES: ") || !strings.Contains(err.Error(), bad) {
+				t.Errorf("TRUSTED_PROXIES=%s: got error %v, want one naming TRUSTED_PROXIES and %q", value, err, bad)
+			}
+		}
+	})
+
 	t.Run("RejectsOutOfBounds", func(t *testing.T) {
 		for name, value := range map[string]string{"TOKEN_TTL": "721h", "DB_MAX_CONNS": "1001", "MAX_IN_FLIGHT": "-1", "MAX_COST": "0"} {
 			if _, err := loadConfig(env(map[string]string{name: value})); err == nil || !strings.Contains(err.Error(), name+": ") {
