@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -17,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/shopgraph/shopgraph/ent/seed"
 	"github.com/shopgraph/shopgraph/ent/store/storetest"
@@ -333,13 +337,66 @@ func TestEdgeRefusesCrossSiteWrites(t *testing.T) {
 // edgeBudgetQuery costs 7: products 1 + 2 × (edges 1 + node 1 + title 1).
 const edgeBudgetQuery = `{ products(first: 2) { edges { node { title } } } }`
 
+// rateHeaders are the budget headers, GitHub's names.
+var rateHeaders = []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Used", "X-RateLimit-Reset"}
+
+// budgetHeaders are the X-RateLimit-* headers of a bucket of capacity that
+// drains a unit a second by clk, left holding level units by a request that
+// poured used units in: whole units left, and when it will be empty, in
+// Unix seconds rounded up.
+func budgetHeaders(clk *clock, capacity, level float64, used int) map[string]string {
+	empty := clk.Now().Add(time.Duration(level * float64(time.Second)))
+	return map[string]string{
+		"X-RateLimit-Limit":     strconv.FormatFloat(capacity, 'f', 0, 64),
+		"X-RateLimit-Remaining": strconv.FormatFloat(math.Floor(capacity-level), 'f', 0, 64),
+		"X-RateLimit-Used":      strconv.Itoa(used),
+		"X-RateLimit-Reset":     strconv.FormatInt(int64(math.Ceil(float64(empty.UnixMilli())/1000)), 10),
+	}
+}
+
+// checkBudgetHeaders fails unless r carries exactly the X-RateLimit-*
+// headers of want, none if want is nil.
+func checkBudgetHeaders(t *testing.T, what string, r edgeReply, want map[string]string) {
+	t.Helper()
+	for _, name := range rateHeaders {
+		got := r.header.Values(name)
+		switch {
+		case want == nil && len(got) > 0:
+			t.Errorf("%s: got %s %q, want none", what, name, got)
+		case want != nil && (len(got) != 1 || got[0] != want[name]):
+			t.Errorf("%s: got %s %q, want %q", what, name, got, want[name])
+		}
+	}
+}
+
+// checkCostIsTheSameForEveryone fails unless the body's extensions.cost is
+// the operation's price alone: requested, limit and shape, nothing that
+// depends on the caller.
+func checkCostIsTheSameForEveryone(t *testing.T, r edgeReply) {
+	t.Helper()
+	var body struct {
+		Extensions struct {
+			Cost map[string]any `json:"cost"`
+		} `json:"extensions"`
+	}
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatalf("decode body: got error %v, want GraphQL JSON:\n%s", err, r.body)
+	}
+	got := slices.Sorted(maps.Keys(body.Extensions.Cost))
+	if want := []string{"limit", "requested", "shape"}; !slices.Equal(got, want) {
+		t.Errorf("extensions.cost: got members %v, want %v (the price, nothing of the caller's):\n%s", got, want, r.body)
+	}
+}
+
 // checkBudgetRunsOut sends edgeBudgetQuery round-robin to envs, all drawing
 // on one bucket of capacity 100 that drains at 1 unit a second by a clock
 // that stands still meanwhile, until it is refused, and checks the refusal:
-// 14 requests of cost 7 fit in 100, the 15th needs 5 more units, 5 s.
+// 14 requests of cost 7 fit in 100, the 15th needs 5 more units, 5 s. Every
+// answer, the 429 too, tells the budget in its headers, never in its body.
 func checkBudgetRunsOut(t *testing.T, envs ...*env) {
 	t.Helper()
-	last, allowed := 101.0, 0
+	clk := envs[0].clock
+	allowed := 0
 	for i := 0; ; i++ {
 		e := envs[i%len(envs)]
 		e.counter.Reset()
@@ -354,40 +411,27 @@ func checkBudgetRunsOut(t *testing.T, envs ...*env) {
 			if ra, _ := r.gql(t).Errors[0].Extensions["retryAfter"].(float64); ra != 5 {
 				t.Errorf("extensions.retryAfter: got %v, want 5 like the header", ra)
 			}
+			// Refused: nothing poured in, 2 units left, empty in 98 s.
+			checkBudgetHeaders(t, "429", r, budgetHeaders(clk, 100, 98, 0))
+			checkCostIsTheSameForEveryone(t, r)
 			checkNoSQL(t, e)
 			if r.hasData(t) {
 				t.Errorf("data of a 429: got %s, want none", r.gql(t).Data)
 			}
 			break
 		}
-		if r.status != http.StatusOK {
-			t.Fatalf("request %d: got status %d, want 200 or 429:\n%s", i+1, r.status, r.body)
+		if r.status != http.StatusOK || len(r.gql(t).Errors) > 0 {
+			t.Fatalf("request %d: got status %d, want 200 with data or 429:\n%s", i+1, r.status, r.body)
 		}
-		g := r.gql(t)
-		if len(g.Errors) > 0 || r.header.Get("X-RateLimit-Remaining") == "" {
-			t.Fatalf("request %d: got %s %v, want data and X-RateLimit-Remaining", i+1, r.body, r.header)
-		}
-		if g.Extensions.Cost != nil && strings.Contains(string(r.body), "remaining") {
-			t.Errorf("request %d: the body carries the caller's budget: %s", i+1, r.body)
-		}
-		if got := r.header.Get("X-RateLimit-Limit"); got != "100" {
-			t.Errorf("X-RateLimit-Limit: got %q, want 100", got)
-		}
-		if got := r.header.Get("X-RateLimit-Used"); got != "7" {
-			t.Errorf("X-RateLimit-Used: got %q, want 7", got)
-		}
-		remaining, _ := strconv.ParseFloat(r.header.Get("X-RateLimit-Remaining"), 64)
-		if want := float64(100 - 7*(i+1)); remaining != want {
-			t.Errorf("request %d (server %d): got X-RateLimit-Remaining %v, want %v", i+1, i%len(envs), remaining, want)
-		}
-		last = remaining
+		checkBudgetHeaders(t, fmt.Sprintf("request %d (server %d)", i+1, i%len(envs)), r, budgetHeaders(clk, 100, float64(7*(i+1)), 7))
+		checkCostIsTheSameForEveryone(t, r)
 		allowed++
 		if allowed > 100 {
 			t.Fatalf("got 100 requests allowed, want a 429 once the budget of 100 is spent")
 		}
 	}
 	if allowed != 14 {
-		t.Errorf("requests allowed before the 429: got %d (X-RateLimit-Remaining %v at the last), want 14", allowed, last)
+		t.Errorf("requests allowed before the 429: got %d, want 14", allowed)
 	}
 	// Every server refuses now: the bucket is shared.
 	for i, e := range envs {
@@ -395,6 +439,130 @@ func checkBudgetRunsOut(t *testing.T, envs ...*env) {
 			t.Errorf("server %d after the budget ran out: got %d, want 429", i, r.status)
 		}
 	}
+}
+
+// TestEdgeBudgetHeaders: the caller's budget travels in X-RateLimit-*
+// headers, never in the body, so a publicly cacheable answer is the same
+// bytes for every caller (its ETag holds while their budgets move) and
+// carries no per-caller header a shared cache would replay to others; every
+// other answer tells its caller the budget, counting down by what each
+// request cost. The subtests run in order on one pair of budgets.
+func TestEdgeBudgetHeaders(t *testing.T) {
+	t.Parallel()
+	// 1000 units draining at 1 a second by a clock that moves only when
+	// told: every level, and so every reset time, is exact.
+	clk := newClock()
+	e := edgeEnv(t, withClock(clk), withEdgeBudget(limits.NewMemory(limits.Rule{Capacity: 1000, PerSecond: 1}, limits.WithClock(clk.Now))),
+		func(o *envConfig) { o.Limits.RefusedCost = 50 })
+	anonymous := e // its budget is its address's
+	customer := e.as(t, e.user(t, "customer@shopgraph.dev"))
+	get := url.Values{"query": {edgeBudgetQuery}, "extensions": {`{"cost":true}`}}
+	var anonymousLevel, customerLevel float64 // what each bucket holds
+
+	var public edgeReply
+	t.Run("PublicAnswerIsTheSameForEveryCaller", func(t *testing.T) {
+		public = edgeGet(t, anonymous, get, nil)
+		again := edgeGet(t, anonymous, get, nil)
+		private := edgeGet(t, customer, get, nil)
+		anonymousLevel, customerLevel = 14, 7
+		for name, r := range map[string]edgeReply{"anonymous": public, "anonymous again": again, "signed in": private} {
+			if r.status != http.StatusOK || !r.hasData(t) {
+				t.Fatalf("%s GET: got %d %s, want 200 with data", name, r.status, r.body)
+			}
+			if string(r.body) != string(public.body) || r.header.Get("ETag") != public.header.Get("ETag") {
+				t.Errorf("%s GET while budgets moved: got %s (ETag %s),\nwant the same bytes and ETag as the first: %s (ETag %s)",
+					name, r.body, r.header.Get("ETag"), public.body, public.header.Get("ETag"))
+			}
+			checkCostIsTheSameForEveryone(t, r)
+		}
+		if cc := public.header.Get("Cache-Control"); !strings.HasPrefix(cc, "public") {
+			t.Fatalf("anonymous GET: got Cache-Control %q, want public", cc)
+		}
+		checkBudgetHeaders(t, "public answer", public, nil)
+		checkBudgetHeaders(t, "public answer again", again, nil)
+		if cc := private.header.Get("Cache-Control"); !strings.HasPrefix(cc, "private") {
+			t.Fatalf("signed-in GET: got Cache-Control %q, want private", cc)
+		}
+		checkBudgetHeaders(t, "private answer", private, budgetHeaders(clk, 1000, customerLevel, 7))
+	})
+
+	t.Run("NotModifiedWhileTheBudgetMoves", func(t *testing.T) {
+		etag := http.Header{"If-None-Match": {public.header.Get("ETag")}}
+		r := edgeGet(t, anonymous, get, etag)
+		anonymousLevel += 7
+		if r.status != http.StatusNotModified {
+			t.Fatalf("anonymous If-None-Match after two charged requests: got %d, want 304", r.status)
+		}
+		checkBudgetHeaders(t, "public 304", r, nil)
+		r = edgeGet(t, customer, get, etag)
+		customerLevel += 7
+		if r.status != http.StatusNotModified {
+			t.Fatalf("signed-in If-None-Match of the anonymous ETag: got %d, want 304 (the same body)", r.status)
+		}
+		checkBudgetHeaders(t, "private 304", r, budgetHeaders(clk, 1000, customerLevel, 7))
+		// The budget did move: three GETs so far, this POST the fourth.
+		r = edgePost(t, anonymous, edgeBudgetQuery)
+		anonymousLevel += 7
+		checkBudgetHeaders(t, "anonymous POST after three GETs", r, budgetHeaders(clk, 1000, anonymousLevel, 7))
+	})
+
+	t.Run("PrivateAnswersCountDown", func(t *testing.T) {
+		for i, r := range []edgeReply{
+			edgeGet(t, customer, get, nil),
+			edgePost(t, customer, edgeBudgetQuery),
+			edgeGet(t, customer, url.Values{"query": {edgeBudgetQuery}}, nil),
+		} {
+			customerLevel += 7
+			checkBudgetHeaders(t, fmt.Sprintf("request %d", i+1), r, budgetHeaders(clk, 1000, customerLevel, 7))
+		}
+		// 1.5 units drain; the half unit is not a whole one left.
+		clk.Advance(1500 * time.Millisecond)
+		customerLevel += 7 - 1.5
+		checkBudgetHeaders(t, "1.5 s on", edgePost(t, customer, edgeBudgetQuery), budgetHeaders(clk, 1000, customerLevel, 7))
+	})
+
+	t.Run("RefusedBeforePricingReportsNothing", func(t *testing.T) {
+		// The first is refused by validation, the second by the cost
+		// limit (30,301 > 20,000), both before the budget is consulted;
+		// each still pays RefusedCost.
+		invalid := edgePost(t, customer, `{ nope }`)
+		if invalid.code(t) != "GRAPHQL_VALIDATION_FAILED" {
+			t.Fatalf("invalid document: got %s, want GRAPHQL_VALIDATION_FAILED", invalid.body)
+		}
+		checkBudgetHeaders(t, "invalid document", invalid, nil)
+		costly := edgePost(t, customer, `{ products(first: 100) { edges { node { reviews(first: 100) { edges { node { title } } } } } } }`)
+		if costly.code(t) != limits.CodeComplexity {
+			t.Fatalf("costly document: got %s, want %s", costly.body, limits.CodeComplexity)
+		}
+		checkBudgetHeaders(t, "costly document", costly, nil)
+		customerLevel += 2 * 50
+		r := edgePost(t, customer, edgeBudgetQuery)
+		customerLevel += 7
+		checkBudgetHeaders(t, "after two refusals", r, budgetHeaders(clk, 1000, customerLevel, 7))
+	})
+
+	t.Run("RefusedAfterPricingReportsBothCharges", func(t *testing.T) {
+		// inputtext refuses after the budget took the price (category 1
+		// + name 1): the refusal's 50 is reported on top.
+		r := edgePostJSON(t, customer, map[string]any{
+			"query":     `query($slug: String!) { category(slug: $slug) { name } }`,
+			"variables": map[string]any{"slug": "tees\u0007"},
+		}, nil)
+		if r.code(t) != "BAD_USER_INPUT" {
+			t.Fatalf("a control character in a variable: got %s, want BAD_USER_INPUT", r.body)
+		}
+		customerLevel += 2 + 50
+		checkBudgetHeaders(t, "refused input", r, budgetHeaders(clk, 1000, customerLevel, 52))
+	})
+
+	t.Run("NoBudgetReportsNothing", func(t *testing.T) {
+		none := newEnv(t, dialect.SQLite, productionEdge)
+		r := edgePost(t, none, `{ __typename }`)
+		if r.status != http.StatusOK || !r.hasData(t) {
+			t.Fatalf("without a budget: got %d %s, want 200 with data", r.status, r.body)
+		}
+		checkBudgetHeaders(t, "without a budget", r, nil)
+	})
 }
 
 func TestEdgeRateLimit(t *testing.T) {
@@ -804,6 +972,22 @@ func TestEdgeCORS(t *testing.T) {
 	t.Run("OtherOriginPreflight", func(t *testing.T) {
 		if got := corsPreflight(t, e, evil).header.Get("Access-Control-Allow-Origin"); got != "" {
 			t.Errorf("Access-Control-Allow-Origin for %s: got %q, want none", evil, got)
+		}
+	})
+	// A browser script reads only the response headers CORS exposes: the
+	// budget, the request id, Retry-After and the ETag.
+	t.Run("AllowedOriginCanReadTheBudget", func(t *testing.T) {
+		r := edgePostJSON(t, e, map[string]any{"query": edgeBudgetQuery}, http.Header{"Origin": {shop}})
+		exposed := map[string]bool{}
+		for _, v := range r.header.Values("Access-Control-Expose-Headers") {
+			for name := range strings.SplitSeq(v, ",") {
+				exposed[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
+			}
+		}
+		for _, name := range append([]string{"X-Request-Id", "Retry-After", "ETag"}, rateHeaders...) {
+			if !exposed[http.CanonicalHeaderKey(name)] {
+				t.Errorf("Access-Control-Expose-Headers for %s: got %q, want %s among them", shop, r.header.Values("Access-Control-Expose-Headers"), name)
+			}
 		}
 	})
 	t.Run("OtherOriginCannotReadResponse", func(t *testing.T) {

@@ -174,6 +174,8 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	// in time), then gqlgen and its transport. The deadline starts once a
 	// slot is free and covers the viewer's lookup, so a hanging database
 	// stops signed-in requests on time as it does anonymous ones.
+	// Innermost, each request gets its own budget report: demand control
+	// fills it in, the transport writes it as X-RateLimit-* headers.
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		srv.ServeHTTP(w, r.WithContext(limits.WithReport(r.Context())))
 	})

@@ -123,6 +123,11 @@ func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts 
 	if cfg.clock == nil {
 		cfg.clock = newClock()
 	}
+	if cfg.Limits.Now == nil {
+		// X-RateLimit-Reset is read against the clock the test's buckets
+		// drain by.
+		cfg.Limits.Now = cfg.clock.Now
+	}
 	logs := &reqlogtest.Sink{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	api := st.NewClient(ent.Currency("USD"))
@@ -575,12 +580,9 @@ func edgeEnv(t *testing.T, opts ...envOption) *env {
 	return e
 }
 
-// withEdgeBudget charges every operation to a cost bucket of capacity 100.
+// withEdgeBudget charges every operation to the cost buckets of l.
 func withEdgeBudget(l limits.Limiter) envOption {
-	return func(o *envConfig) {
-		o.Limits.Budget = l
-		o.Limits.Capacity = 100
-	}
+	return func(o *envConfig) { o.Limits.Budget = l }
 }
 
 // withSignInLimit rations signIn per client IP with l.

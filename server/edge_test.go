@@ -132,8 +132,23 @@ func TestRedisSharedAcrossInstances(t *testing.T) {
 		if errA != nil || errB != nil {
 			t.Fatalf("X-RateLimit-Remaining: got %q and %q, want both reported", first.Header.Get("X-RateLimit-Remaining"), second.Header.Get("X-RateLimit-Remaining"))
 		}
-		if rb >= ra {
-			t.Errorf("remaining budget: got %v on the first server, then %v on the second, want the second lower (one shared bucket)", ra, rb)
+		// Other tests may share this Redis and this client's address, so
+		// the second may be lower by more than this request's cost; never
+		// by less.
+		used, err := strconv.Atoi(second.Header.Get("X-RateLimit-Used"))
+		if err != nil || used <= 0 {
+			t.Fatalf("X-RateLimit-Used: got %q, want the query's cost", second.Header.Get("X-RateLimit-Used"))
+		}
+		if ra-rb < used {
+			t.Errorf("remaining budget: got %v on the first server, then %v on the second, want the second lower by at least its cost %d (one shared bucket)", ra, rb, used)
+		}
+		for _, res := range []response{first, second} {
+			if got := res.Header.Get("X-RateLimit-Limit"); got != "1000000000" {
+				t.Errorf("X-RateLimit-Limit: got %q, want RATE_LIMIT_CAPACITY 1000000000", got)
+			}
+			if got := res.Header.Get("X-RateLimit-Used"); got != strconv.Itoa(used) {
+				t.Errorf("X-RateLimit-Used of the same query on both servers: got %q and %d, want equal", got, used)
+			}
 		}
 	})
 	a.stop(t)

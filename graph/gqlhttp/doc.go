@@ -34,7 +34,10 @@
 //     Retry-After (on 429), Vary: Authorization, Cache-Control (from the
 //     operation's @cacheControl hints for a GET that executed without
 //     errors: public only for anonymous callers; else no-store), ETag (on
-//     every GET 200) and Content-Length.
+//     every GET 200), Content-Length, and the caller's own headers
+//     (TransportOptions.Headers: the X-RateLimit-* budget) on every
+//     response but a public one, since a shared cache would replay them
+//     to other callers.
 //
 // Outside this package: 401, and the 503s of a viewer lookup that failed,
 // are graph/auth's (Tokens.Middleware), CORS
@@ -49,9 +52,13 @@
 // No state crosses between the layers: the transport learns the outcome
 // from the calls it makes (gqlgen's CreateOperationContext, DispatchError,
 // DispatchOperation) and keeps it in a value of its own for the one
-// request. The only per-request record is gqlgen's: its APQ extension notes
-// the verified hash in the operation's stats, and PersistedQueries, the one
-// reader, registers the query once every limit has passed.
+// request. Two per-request records are handed across, each with one
+// writer and one reader: gqlgen's APQ extension notes the verified hash in
+// the operation's stats, and PersistedQueries registers the query once
+// every limit has passed; graph/limits notes the caller's budget decision
+// in a value graph's handler puts in the request's context
+// (limits.WithReport), and the transport writes it as headers through
+// TransportOptions.Headers without knowing what it is.
 //
 // gqlhttp must not import graph (which imports it), graph/auth or
 // graph/limits (their answers come in through TransportOptions as

@@ -91,6 +91,7 @@ func (rep reply) body() ([]byte, error) {
 //   - Cache-Control: for a GET that executed without errors, from the
 //     operation's @cacheControl hint (public only when anonymous and
 //     every field is public); else no-store;
+//   - the caller's own headers (Headers) unless Cache-Control is public;
 //   - ETag on every GET 200, and 304 for a matching If-None-Match.
 func (t *Transport) write(w http.ResponseWriter, r *http.Request, rep reply, body []byte) {
 	h := w.Header()

@@ -40,7 +40,10 @@ type TransportOptions struct {
 	// it pays for executed ones.
 	Refused func(context.Context, gqlerror.List)
 	// Headers, if set, adds the request's per-caller headers (its
-	// X-RateLimit-* budget) to every response but publicly cacheable ones.
+	// X-RateLimit-* budget, limits.RateHeaders) to every response but
+	// publicly cacheable ones: a public response must be the same, body
+	// and headers, for every caller. It is called once per response, with
+	// the request's context, after the operation ran or was refused.
 	Headers func(context.Context, http.Header)
 }
 

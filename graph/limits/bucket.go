@@ -19,11 +19,18 @@ type Rule struct {
 	PerSecond float64
 }
 
-// Decision is a bucket's answer to one request.
+// Decision is a bucket's answer to one request. Capacity and ResetAfter
+// come from the bucket's own rule, so what clients are told about their
+// budget (X-RateLimit-Limit, X-RateLimit-Reset) cannot disagree with the
+// bucket that rations them.
 type Decision struct {
 	Allowed    bool
 	Remaining  float64       // room left after this request (before it, if refused)
 	RetryAfter time.Duration // when refused: wait at least this long
+	Capacity   float64       // the bucket's size
+	// ResetAfter is how long the bucket takes, from this decision, to
+	// drain empty (all of Capacity free again) if nothing more is poured.
+	ResetAfter time.Duration
 }
 
 // Limiter keeps one bucket per key.
@@ -34,11 +41,30 @@ type Limiter interface {
 // decide applies a rule to a bucket holding level units.
 func (r Rule) decide(level, cost float64) (Decision, float64) {
 	if level+cost > r.Capacity {
-		wait := (level + cost - r.Capacity) / r.PerSecond
-		return Decision{Remaining: r.Capacity - level, RetryAfter: time.Duration(math.Ceil(wait*1000)) * time.Millisecond}, level
+		return r.decision(false, r.Capacity-level, r.drainTime(level+cost-r.Capacity)), level
 	}
 	level += cost
-	return Decision{Allowed: true, Remaining: r.Capacity - level}, level
+	return r.decision(true, r.Capacity-level, 0), level
+}
+
+// decision is the answer of a bucket left with remaining units of room.
+func (r Rule) decision(allowed bool, remaining float64, retryAfter time.Duration) Decision {
+	return Decision{
+		Allowed:    allowed,
+		Remaining:  remaining,
+		RetryAfter: retryAfter,
+		Capacity:   r.Capacity,
+		ResetAfter: r.drainTime(r.Capacity - remaining),
+	}
+}
+
+// drainTime is how long the bucket takes to drain units, rounded up to the
+// millisecond.
+func (r Rule) drainTime(units float64) time.Duration {
+	if units <= 0 {
+		return 0
+	}
+	return time.Duration(math.Ceil(units/r.PerSecond*1000)) * time.Millisecond
 }
 
 // Option configures a Memory or Redis limiter.
@@ -165,9 +191,5 @@ func (r *Redis) Take(ctx context.Context, key string, cost float64) (Decision, e
 	allowed, _ := res[0].(int64)
 	remaining, _ := strconv.ParseFloat(fmt.Sprint(res[1]), 64)
 	wait, _ := strconv.ParseFloat(fmt.Sprint(res[2]), 64)
-	return Decision{
-		Allowed:    allowed == 1,
-		Remaining:  remaining,
-		RetryAfter: time.Duration(math.Ceil(wait*1000)) * time.Millisecond,
-	}, nil
+	return r.rule.decision(allowed == 1, remaining, time.Duration(math.Ceil(wait*1000))*time.Millisecond), nil
 }

@@ -177,6 +177,30 @@ func TestBucket(t *testing.T) {
 					t.Errorf("remaining after taking a drained bucket's capacity: got %v, want 0", d.Remaining)
 				}
 			})
+			t.Run("ReportsCapacityAndResetAfter", func(t *testing.T) {
+				// 5 units draining at 0.01/s: a unit takes 100 s to drain.
+				clk := newClock()
+				l := b.new(t, limits.Rule{Capacity: 5, PerSecond: 0.01}, clk)
+				checkReport := func(what string, d limits.Decision, wantReset time.Duration) {
+					t.Helper()
+					if d.Capacity != 5 {
+						t.Errorf("%s: got capacity %v, want 5 (the rule's)", what, d.Capacity)
+					}
+					if d.ResetAfter < wantReset || d.ResetAfter > wantReset+time.Millisecond {
+						t.Errorf("%s: got ResetAfter %v, want %v (until the bucket is empty)", what, d.ResetAfter, wantReset)
+					}
+				}
+				checkReport("take 2 of 5", take(t, l, "client", 2), 200*time.Second)
+				clk.Advance(50 * time.Second) // half a unit drains
+				checkReport("take 1 more 50 s on", take(t, l, "client", 1), 250*time.Second)
+				d := take(t, l, "client", 3)
+				if d.Allowed {
+					t.Fatalf("take 3 with 2.5 left: got allowed %+v, want refused", d)
+				}
+				checkReport("refused take", d, 250*time.Second) // a refusal pours nothing in
+				clk.Advance(250 * time.Second)
+				checkReport("take 0 once drained", take(t, l, "client", 0), 0)
+			})
 			t.Run("ConcurrentTakesNeverOverfill", func(t *testing.T) {
 				l := b.new(t, limits.Rule{Capacity: 50, PerSecond: 0.001}, newClock())
 				var (

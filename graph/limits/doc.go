@@ -6,6 +6,12 @@
 // root fields (sign-in, checkout) to their own, tighter buckets. Anything
 // over a limit is refused with a stable code and nothing is executed.
 //
+// What the budget decided for a request reaches the client in GitHub's
+// X-RateLimit-* headers, never in the body (extensions.cost is the same for
+// every caller): the handler gives each request a context of its own to
+// note it in (WithReport), and the HTTP transport writes it (RateHeaders)
+// on every response but a publicly cacheable one.
+//
 // Policy (policy.go) assembles every rule from the server's settings in one
 // place. It may import gqlgen and Redis; it must not import graph, ent or
 // anything that reaches the database, so it can refuse before any work.

@@ -44,11 +44,13 @@ type Config struct {
 	MaxDepth   int
 	MaxAliases int
 	MaxFields  int
-	// Budget charges each operation's cost to Identity(ctx)'s bucket.
-	Budget    Limiter
-	Capacity  float64 // of Budget's buckets, reported to clients
-	PerSecond float64 // what they drain a second (X-RateLimit-Reset)
-	Identity  func(ctx context.Context) string
+	// Budget charges each operation's cost to Identity(ctx)'s bucket; its
+	// decision is the request's X-RateLimit-* headers (RateHeaders).
+	Budget   Limiter
+	Identity func(ctx context.Context) string
+	// Now is the clock X-RateLimit-Reset is read against (nil: time.Now):
+	// the clock Budget's buckets drain by.
+	Now func() time.Time
 	// RefusedCost is charged to Budget for each document refused before
 	// execution (it does not parse, fails validation, or exceeds a limit):
 	// refusing costs the server work too, and must not be free to repeat.
@@ -94,34 +96,69 @@ type Cost struct {
 	Shape     Shape `json:"shape"`
 }
 
-// Report is what the caller's budget said about one request: the
-// X-RateLimit-* headers of its response.
-type Report struct {
-	set                    bool
-	Limit, Remaining, Used float64
-	Reset                  time.Time // when the bucket will have drained
+// report is what the caller's budget said about one request, for the
+// X-RateLimit-* headers of its response. Each request gets its own
+// (WithReport), which only the extension writes, while it prices the
+// request's operation, and only the transport reads, when it writes the
+// response after that: nothing about one caller's budget outlives the
+// request or reaches another's.
+type report struct {
+	set       bool // the budget was consulted
+	limit     float64
+	remaining float64
+	used      float64   // what this request poured in
+	reset     time.Time // when the bucket will have drained empty
 }
 
 type reportKey struct{}
 
-// WithReport returns a context in which the extension leaves the
-// request's budget decision (an HTTP middleware puts it in before gqlgen).
+// WithReport returns a context that carries a fresh report for one
+// request's budget; the HTTP handler puts it in before gqlgen sees the
+// request. Without one, the budget still rations but nothing is reported.
 func WithReport(ctx context.Context) context.Context {
-	return context.WithValue(ctx, reportKey{}, &Report{})
+	return context.WithValue(ctx, reportKey{}, &report{})
 }
 
-// RateHeaders writes GitHub's X-RateLimit-Limit, -Remaining, -Used and
-// -Reset (Unix seconds) for the request of ctx, if its budget was
-// consulted.
+func reportOf(ctx context.Context) *report {
+	r, _ := ctx.Value(reportKey{}).(*report)
+	return r
+}
+
+// RateHeaders writes GitHub's X-RateLimit-Limit (the bucket's size),
+// -Remaining (whole units left after this request, or before it if it was
+// refused), -Used (what this request cost the budget) and -Reset (Unix
+// seconds when the bucket will be empty again at its drain rate) for the
+// request of ctx (gqlhttp.TransportOptions.Headers). It writes nothing if
+// the request's budget was not consulted: no budget configured, or the
+// operation refused before it was priced.
 func RateHeaders(ctx context.Context, h http.Header) {
-	r, _ := ctx.Value(reportKey{}).(*Report)
+	r := reportOf(ctx)
 	if r == nil || !r.set {
 		return
 	}
-	h.Set("X-RateLimit-Limit", strconv.FormatFloat(r.Limit, 'f', 0, 64))
-	h.Set("X-RateLimit-Remaining", strconv.FormatFloat(math.Floor(r.Remaining), 'f', 0, 64))
-	h.Set("X-RateLimit-Used", strconv.FormatFloat(r.Used, 'f', 0, 64))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(r.Reset.UnixMilli())/1000)), 10))
+	h.Set("X-RateLimit-Limit", strconv.FormatFloat(r.limit, 'f', 0, 64))
+	// A bucket filled under a larger capacity (before a configuration
+	// change) may hold more than the current one: nothing is left.
+	h.Set("X-RateLimit-Remaining", strconv.FormatFloat(math.Max(0, math.Floor(r.remaining)), 'f', 0, 64))
+	h.Set("X-RateLimit-Used", strconv.FormatFloat(r.used, 'f', 0, 64))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(r.reset.UnixMilli())/1000)), 10))
+}
+
+// record notes the budget's decision d in the request's report, used
+// being what the request poured in with it.
+func (e *Extension) record(ctx context.Context, d Decision, used float64) {
+	r := reportOf(ctx)
+	if r == nil {
+		return
+	}
+	now := time.Now
+	if e.cfg.Now != nil {
+		now = e.cfg.Now
+	}
+	r.set = true
+	r.limit, r.remaining = d.Capacity, d.Remaining
+	r.used += used
+	r.reset = now().Add(d.ResetAfter)
 }
 
 // Shape is an operation's size, fragments expanded.
@@ -158,18 +195,11 @@ func (e *Extension) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	if e.cfg.Budget != nil && e.cfg.Identity != nil {
 		d, ok := e.take(ctx, e.cfg.Budget, e.cfg.Identity(ctx), float64(cost.Requested))
 		if ok {
-			if r, _ := ctx.Value(reportKey{}).(*Report); r != nil {
-				*r = Report{set: true, Limit: e.cfg.Capacity, Remaining: d.Remaining, Used: float64(cost.Requested)}
-				if !d.Allowed {
-					r.Used = 0
-				}
-				if e.cfg.PerSecond > 0 {
-					r.Reset = time.Now().Add(time.Duration((e.cfg.Capacity - d.Remaining) / e.cfg.PerSecond * float64(time.Second)))
-				}
-			}
 			if !d.Allowed {
+				e.record(ctx, d, 0) // a refusal pours nothing in
 				return e.limited(cost, d.RetryAfter, "query budget exhausted")
 			}
+			e.record(ctx, d, float64(cost.Requested))
 		}
 	}
 	for name, n := range rootFieldCounts(op.SelectionSet) {
@@ -188,14 +218,23 @@ func (e *Extension) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 // refused before execution with errs (gqlhttp.TransportOptions.Refused).
 // An automatic persisted query's first try, a hash the server does not
 // know yet, is how that protocol starts, not a refusal: it is free.
+//
+// A document refused after it was priced (by a check that runs after the
+// budget, such as inputtext's) has paid its cost already and pays this on
+// top: its report then counts both, so X-RateLimit-Used and -Remaining
+// stay true. One refused before it was priced reports nothing.
 func (e *Extension) ChargeRefused(ctx context.Context, errs gqlerror.List) {
 	for _, err := range errs {
 		if code, _ := err.Extensions["code"].(string); code == "PERSISTED_QUERY_NOT_FOUND" {
 			return
 		}
 	}
-	if e.cfg.Budget != nil && e.cfg.Identity != nil && e.cfg.RefusedCost > 0 {
-		e.take(ctx, e.cfg.Budget, e.cfg.Identity(ctx), e.cfg.RefusedCost)
+	if e.cfg.Budget == nil || e.cfg.Identity == nil || e.cfg.RefusedCost <= 0 {
+		return
+	}
+	d, ok := e.take(ctx, e.cfg.Budget, e.cfg.Identity(ctx), e.cfg.RefusedCost)
+	if r := reportOf(ctx); ok && d.Allowed && r != nil && r.set {
+		e.record(ctx, d, e.cfg.RefusedCost)
 	}
 }
 

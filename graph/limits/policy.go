@@ -74,8 +74,6 @@ func (p Policy) Config(buckets Buckets, keys Keys) Config {
 		MaxAliases: p.MaxAliases,
 		MaxFields:  p.MaxFields,
 		Budget:     buckets("cost", p.Budget),
-		Capacity:   p.Budget.Capacity,
-		PerSecond:  p.Budget.PerSecond,
 		// What refusing the worst document the precheck lets through
 		// costs (validation of 100 fields in pairwise conflict, about
 		// 8 ms of CPU) is several times a storefront page's; charged at

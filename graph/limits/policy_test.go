@@ -37,8 +37,8 @@ func testKeys() limits.Keys {
 func TestPolicyConfig(t *testing.T) {
 	ctx := context.WithValue(context.Background(), callerKey{}, "7")
 	cfg := defaultPolicy().Config(limits.InMemory, testKeys())
-	if cfg.MaxCost != 20000 || cfg.MaxDepth != 15 || cfg.MaxAliases != 50 || cfg.MaxFields != 1000 || cfg.Capacity != 60000 {
-		t.Errorf("shape limits and capacity: got %+v, want the policy's", cfg)
+	if cfg.MaxCost != 20000 || cfg.MaxDepth != 15 || cfg.MaxAliases != 50 || cfg.MaxFields != 1000 {
+		t.Errorf("shape limits: got %+v, want the policy's", cfg)
 	}
 	if got := cfg.Identity(ctx); got != "user:7" {
 		t.Errorf("budget key: got %q, want the identity user:7", got)
@@ -68,8 +68,13 @@ func TestPolicyConfig(t *testing.T) {
 				t.Errorf("key: got %q, want %q", got, tt.wantKey)
 			}
 			for i := range tt.burst {
-				if d, err := tt.limiter.Take(ctx, "k", tt.cost); err != nil || !d.Allowed {
+				d, err := tt.limiter.Take(ctx, "k", tt.cost)
+				if err != nil || !d.Allowed {
 					t.Fatalf("take %d of %d: got %+v, %v, want allowed", i+1, tt.burst, d, err)
+				}
+				// Each rule's bucket holds exactly its burst.
+				if want := float64(tt.burst) * tt.cost; d.Capacity != want {
+					t.Fatalf("take %d: got capacity %v, want %v", i+1, d.Capacity, want)
 				}
 			}
 			if d, err := tt.limiter.Take(ctx, "k", tt.cost); err != nil || d.Allowed {
