@@ -56,7 +56,7 @@ const minStrength = 3
 
 // strengthPrefix bounds the estimator's work, which grows faster than the
 // length: the most expensive 32 characters found (BenchmarkPasswordStrength,
-// every l33t character) cost 25-35 ms of CPU, the same pattern at 72
+// every l33t character) cost ~22 ms of CPU, the same pattern at 72
 // characters ~250 ms, where the argon2id hash that follows costs ~120 ms.
 // A password strong in its first 32 characters is strong. The prefix
 // counts characters, not bytes: a cut inside a character is invalid UTF-8,
