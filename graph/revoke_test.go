@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -91,18 +92,60 @@ func TestChangePasswordRevokesOldTokens(t *testing.T) {
 }
 
 // TestWeakPasswordsRefusedOverHTTP: a guessable password is BAD_USER_INPUT
-// on the field that carried it, and nothing changes.
+// on the input that carried it, with a message saying why, and nothing
+// changes: no account is created, and a refused change keeps the old
+// password and the session.
 func TestWeakPasswordsRefusedOverHTTP(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)
-		e.expectInvalid(t, signUpMutation, inputVars(map[string]any{"email": "weak@example.com", "password": "password1", "name": "Weak"}), "input.password")
-		if n := e.store.Client.User.Query().CountX(t.Context()); n != 0 {
-			t.Fatalf("a weak sign-up created %d accounts", n)
+		const email, strong = "pat.weakley@example.com", "correct horse battery"
+		for _, tc := range []struct{ password, because string }{
+			{"12345678", "top-10 common password"},
+			{"password1", "very common password"},
+			{email, "your email or name"},
+		} {
+			t.Run("SignUp/"+tc.password, func(t *testing.T) {
+				res := e.query(t, signUpMutation, inputVars(map[string]any{"email": email, "password": tc.password, "name": "Pat Weakley"}))
+				expectFieldMessage(t, res, "input.password", tc.because)
+				if n := e.store.Client.User.Query().CountX(t.Context()); n != 0 {
+					t.Errorf("got %d accounts, want none", n)
+				}
+			})
 		}
+
 		var up struct{ SignUp authPayloadJSON }
-		e.mustQuery(t, signUpMutation, inputVars(map[string]any{"email": "weak@example.com", "password": "correct horse battery", "name": "Weak"}), &up)
-		e.withToken(up.SignUp.Token).expectInvalid(t, `mutation($input: ChangePasswordInput!) { changePassword(input: $input) { token } }`,
-			inputVars(map[string]any{"currentPassword": "correct horse battery", "newPassword": "weak@example.com"}), "input.newPassword")
-		viewerOf(t, e, up.SignUp.Token) // refused: the session was not revoked
+		e.mustQuery(t, signUpMutation, inputVars(map[string]any{"email": email, "password": strong, "name": "Pat Weakley"}), &up)
+		for _, weak := range []string{"qwertyuiop", "patweakley"} {
+			t.Run("ChangePassword/"+weak, func(t *testing.T) {
+				res := e.withToken(up.SignUp.Token).query(t, `mutation($input: ChangePasswordInput!) { changePassword(input: $input) { token } }`,
+					inputVars(map[string]any{"currentPassword": strong, "newPassword": weak}))
+				expectFieldMessage(t, res, "input.newPassword", "easy to guess")
+				viewerOf(t, e, up.SignUp.Token) // the session was not revoked
+				e.expectCode(t, signInMutation, inputVars(map[string]any{"email": email, "password": weak}), "UNAUTHENTICATED")
+				var in struct{ SignIn authPayloadJSON }
+				e.mustQuery(t, signInMutation, inputVars(map[string]any{"email": email, "password": strong}), &in)
+			})
+		}
 	})
+}
+
+// expectFieldMessage asserts res is one BAD_USER_INPUT whose
+// extensions.fields has field with a message containing because.
+func expectFieldMessage(t *testing.T, res response, field, because string) {
+	t.Helper()
+	if len(res.Errors) != 1 || res.code(t) != "BAD_USER_INPUT" {
+		t.Fatalf("got %+v, want one BAD_USER_INPUT", res.Errors)
+	}
+	list, _ := res.Errors[0].Extensions["fields"].([]any)
+	for _, item := range list {
+		m, _ := item.(map[string]any)
+		if m["field"] != field {
+			continue
+		}
+		if msg, _ := m["message"].(string); !strings.Contains(msg, because) {
+			t.Errorf("got message %q on %s, want one saying %q", msg, field, because)
+		}
+		return
+	}
+	t.Errorf("got extensions.fields %v, want %s", list, field)
 }

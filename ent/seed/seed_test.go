@@ -16,6 +16,7 @@ import (
 	"github.com/shopgraph/shopgraph/ent/product"
 	"github.com/shopgraph/shopgraph/ent/review"
 	"github.com/shopgraph/shopgraph/ent/seed"
+	"github.com/shopgraph/shopgraph/ent/shop"
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/store/storetest"
 	"github.com/shopgraph/shopgraph/ent/user"
@@ -45,6 +46,7 @@ func TestDemo(t *testing.T) {
 			})
 			t.Run("NotEmpty", func(t *testing.T) { assertEmpty(t, s, false) })
 			t.Run("RoleAccounts", func(t *testing.T) { assertRoleAccounts(t, s) })
+			t.Run("DemoPasswordStrong", func(t *testing.T) { assertDemoPasswordStrong(t, s) })
 			t.Run("SortKeysMatchRows", func(t *testing.T) { assertSortKeys(t, s) })
 			t.Run("StatusesAndStock", func(t *testing.T) { assertDemoStates(t, s) })
 			t.Run("ErrNotEmpty", func(t *testing.T) {
@@ -105,6 +107,7 @@ func TestScale(t *testing.T) {
 			t.Run("ThreeLevelTree", func(t *testing.T) { assertThreeLevels(t, s) })
 			t.Run("UniqueKeys", func(t *testing.T) { assertUnique(t, s) })
 			t.Run("RoleAccounts", func(t *testing.T) { assertRoleAccounts(t, s) })
+			t.Run("DemoPasswordStrong", func(t *testing.T) { assertDemoPasswordStrong(t, s) })
 			t.Run("SortKeysMatchRows", func(t *testing.T) { assertSortKeys(t, s) })
 			t.Run("SortKeysAsRefreshed", func(t *testing.T) { assertKeysAsRefreshed(t, s) })
 			t.Run("NotEmpty", func(t *testing.T) { assertEmpty(t, s, false) })
@@ -217,6 +220,22 @@ func assertRoleAccounts(t *testing.T, s *store.Store) {
 	} {
 		if got, ok := roles[email]; !ok || got != want {
 			t.Errorf("got role %q for %s (present %v), want %q", got, email, ok, want)
+		}
+	}
+}
+
+// assertDemoPasswordStrong checks that every seeded account could have
+// chosen seed.DemoPassword at sign-up: seeding writes users without
+// shop.SignUp, so nothing else holds it to the strength rule.
+func assertDemoPasswordStrong(t *testing.T, s *store.Store) {
+	t.Helper()
+	users, err := s.Client.User.Query().All(context.Background())
+	if err != nil {
+		t.Fatalf("list users: %v", err)
+	}
+	for _, u := range users {
+		if !shop.PasswordStrong(seed.DemoPassword, u.Email, u.Name) {
+			t.Errorf("the demo password %q is too weak for %s (%s): sign-up would refuse it", seed.DemoPassword, u.Email, u.Name)
 		}
 	}
 }

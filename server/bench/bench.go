@@ -28,7 +28,7 @@ const (
 // The demo staff account that scale seeding creates (ent/seed).
 const (
 	staffEmail   = "staff@shopgraph.dev"
-	demoPassword = "shopgraph-demo"
+	demoPassword = "demo-mauve-tractor" // seed.DemoPassword; this package may not import ent (server/layering_test.go)
 )
 
 // runResult is every figure of one run; the JSON file holds a list of them.
