@@ -119,7 +119,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.SetDisableSuggestion(opts.Production)
 	srv.SetValidationRulesFn(limits.ValidationRules(maxValidationErrors, !opts.Production))
 	srv.Use(introspectionPolicy{all: opts.Introspection})
-	srv.Use(noIncrementalDelivery{})
+	srv.Use(incrementalDelivery{})
 	apq := opts.PersistedQueries
 	if apq == nil {
 		apq = lru.New[string](1000)
@@ -259,26 +259,39 @@ func (i introspectionPolicy) MutateOperationContext(ctx context.Context, oc *gra
 	return nil
 }
 
-// noIncrementalDelivery refuses @defer and @stream. gqlgen honours them
-// only over its multipart/mixed transport, which this endpoint does not
-// offer; over JSON it would answer hasNext: true and never follow up, with
-// the deferred fields silently null (non-null ones too). A clear refusal
-// is better than a corrupt answer. Only documents that name them pay for
-// the walk.
-type noIncrementalDelivery struct{}
+// incrementalDelivery admits @defer where it can be honoured: in a query
+// whose client accepts multipart/mixed, which the transport then streams
+// (gqlhttp.Transport). Everywhere else it is refused with a code rather
+// than run: over one JSON response gqlgen would answer hasNext: true and
+// never follow up, with the deferred fields silently null (non-null ones
+// too), and in a mutation or subscription gqlgen never delivers the
+// deferred part at all. @stream gqlgen does not implement. Only documents
+// that name a directive pay for the walk.
+type incrementalDelivery struct{}
 
-func (noIncrementalDelivery) ExtensionName() string                   { return "NoIncrementalDelivery" }
-func (noIncrementalDelivery) Validate(graphql.ExecutableSchema) error { return nil }
-func (noIncrementalDelivery) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (incrementalDelivery) ExtensionName() string                   { return "IncrementalDelivery" }
+func (incrementalDelivery) Validate(graphql.ExecutableSchema) error { return nil }
+func (incrementalDelivery) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if !strings.Contains(oc.RawQuery, "@defer") && !strings.Contains(oc.RawQuery, "@stream") {
 		return nil
 	}
-	if name := incremental(oc.Operation.SelectionSet, map[string]bool{}); name != "" {
-		err := gqlerror.Errorf("@%s is not supported: this endpoint answers with one JSON response; remove the directive", name)
-		err.Extensions = map[string]any{"code": "INCREMENTAL_DELIVERY_UNSUPPORTED"}
-		return err
+	name := incremental(oc.Operation.SelectionSet, map[string]bool{})
+	var msg string
+	switch {
+	case name == "":
+		return nil
+	case name == "stream":
+		msg = "@stream is not supported; use @defer, or page through the list"
+	case oc.Operation.Operation != ast.Query:
+		msg = "@defer is supported in queries only; remove it from this " + string(oc.Operation.Operation)
+	case !gqlhttp.AcceptsIncremental(oc.Headers):
+		msg = `@defer needs incremental delivery: send "Accept: multipart/mixed; deferSpec=20220824, application/json", or remove the directive`
+	default:
+		return nil
 	}
-	return nil
+	err := gqlerror.Errorf("%s", msg)
+	err.Extensions = map[string]any{"code": "INCREMENTAL_DELIVERY_UNSUPPORTED"}
+	return err
 }
 
 // incremental names the first @defer or @stream in set, fragments

@@ -2,7 +2,6 @@ package graph_test
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -172,29 +171,5 @@ func TestEdgeCachesAreBounded(t *testing.T) {
 	// Re-sending a registered query is not a new registration.
 	if !registered("{ a: __typename }") {
 		t.Fatal("a registered query was forgotten")
-	}
-}
-
-// TestEdgeDeferRefused: @defer (and @stream) cannot be honoured over a
-// single JSON response, so they are refused with a code instead of
-// answering hasNext: true and nulls, over POST and GET alike; a GET
-// refusal is not cacheable.
-func TestEdgeDeferRefused(t *testing.T) {
-	e := edgeEnv(t)
-	q := `{ products(first: 1) { edges { node { id ... @defer { title } } } } }`
-	for _, r := range []edgeReply{
-		edgePost(t, e, q),
-		edgeGet(t, e, url.Values{"query": {q}}, nil),
-		edgePost(t, e, `{ products(first: 1) { edges { node { ...F } } } } fragment F on Product { id ... @defer(label: "t") { title } }`),
-	} {
-		if r.code(t) != "INCREMENTAL_DELIVERY_UNSUPPORTED" || r.hasData(t) || strings.Contains(string(r.body), "hasNext") {
-			t.Fatalf("@defer: got %d %s, want INCREMENTAL_DELIVERY_UNSUPPORTED and no data", r.status, r.body)
-		}
-		if cc := r.header.Get("Cache-Control"); strings.Contains(cc, "public") {
-			t.Fatalf("@defer refusal: Cache-Control %q, want not public", cc)
-		}
-	}
-	if r := edgePost(t, e, `{ products(first: 1) { edges { node { id ... { title } } } } }`); !r.hasData(t) {
-		t.Fatalf("an inline fragment without @defer: got %s", r.body)
 	}
 }

@@ -19,21 +19,22 @@ import (
 // config is everything the server reads from its environment, read in one
 // place (loadConfig) so a bad value stops start-up with a message naming it.
 type config struct {
-	Env               string // development or production
-	Addr              string
-	DatabaseURL       string // empty: embedded SQLite in DataDir
-	DataDir           string
-	DBMaxConns        int
-	DBStatementCache  int
-	DBConnsPerRequest int
-	TrustedProxies    []netip.Prefix
-	LogLevel          slog.Level
-	LogFormat         string // json or text
-	Currency          string
-	AutoSeed          bool // seed demo data into an empty database at start
-	ShutdownTimeout   time.Duration
-	JWTSecret         []byte // empty in development: a random key per process
-	TokenTTL          time.Duration
+	Env                string // development or production
+	Addr               string
+	DatabaseURL        string // empty: embedded SQLite in DataDir
+	DataDir            string
+	DBMaxConns         int
+	DBStatementCache   int
+	DBStatementTimeout time.Duration
+	DBConnsPerRequest  int
+	TrustedProxies     []netip.Prefix
+	LogLevel           slog.Level
+	LogFormat          string // json or text
+	Currency           string
+	AutoSeed           bool // seed demo data into an empty database at start
+	ShutdownTimeout    time.Duration
+	JWTSecret          []byte // empty in development: a random key per process
+	TokenTTL           time.Duration
 
 	MaxCost, MaxDepth, MaxAliases, MaxFields, MaxTokens  int
 	MaxBodyBytes                                         int64
@@ -153,6 +154,10 @@ func settings(c *config) []setting {
 			doc:        "requests executing at once; the rest wait for a slot (0: no cap)"},
 		{name: "REQUEST_TIMEOUT", def: "15s", parse: durationIn(&c.RequestTimeout, 0, 0),
 			doc: "request deadline"},
+		{name: "DB_STATEMENT_TIMEOUT", parse: durationIn(&c.DBStatementTimeout, 0, 24*time.Hour),
+			defFrom:    func() string { return c.RequestTimeout.String() },
+			docDefault: "`REQUEST_TIMEOUT`",
+			doc:        "PostgreSQL `statement_timeout` of the serving pool, so no statement outlives its request even if the cancel sent at the deadline is lost (`0`: not set; a value in `DATABASE_URL` wins; migrations and `seed` run without it)"},
 		{name: "READ_HEADER_TIMEOUT", def: "5s", parse: durationIn(&c.ReadHeaderTimeout, 0, 0),
 			doc: "slow-client cut-off: time to send the request headers"},
 		{name: "READ_TIMEOUT", def: "10s", parse: durationIn(&c.ReadTimeout, 0, 0),

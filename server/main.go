@@ -66,12 +66,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
 	}
 
-	st, err := store.Open(ctx, store.Config{
+	storeCfg := store.Config{
 		DatabaseURL:    cfg.DatabaseURL,
 		SQLitePath:     cfg.sqlitePath(),
 		MaxOpenConns:   cfg.DBMaxConns,
 		StatementCache: cfg.DBStatementCache,
-	})
+	}
+	if cmd == "serve" {
+		// Only requests have a deadline; a large seed may run for minutes.
+		storeCfg.StatementTimeout = cfg.DBStatementTimeout
+	}
+	st, err := store.Open(ctx, storeCfg)
 	if err != nil {
 		return err
 	}

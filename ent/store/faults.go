@@ -33,8 +33,13 @@ func Unavailable(err error) bool {
 		case "08", // connection exception
 			"40", // transaction rollback: serialization failure, deadlock
 			"53", // insufficient resources: too many connections, out of memory or disk
-			"57": // operator intervention (shutdown, cannot connect now), but not…
-			return pqErr.Code != "57014" // …query_canceled, which is our own deadline or cancel
+			"57": // operator intervention: shutdown, cannot connect now, and
+			// query_canceled (57014). That is our own deadline or cancel
+			// when the request's context has ended, which callers check
+			// first (it is TIMEOUT or CANCELLED, not a fault); otherwise it
+			// is statement_timeout (Config.StatementTimeout) or an operator's
+			// pg_cancel_backend: the statement was slow now, not wrong.
+			return true
 		}
 		return pqErr.Code == "55P03" // lock_not_available (lock_timeout)
 	}

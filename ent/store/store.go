@@ -36,6 +36,15 @@ type Config struct {
 	// BusyTimeout is how long a SQLite statement waits for another
 	// writer's lock before failing as unavailable (default 10 s).
 	BusyTimeout time.Duration
+	// StatementTimeout, if positive, is PostgreSQL's statement_timeout on
+	// every connection of the pool (not on the migrations' own pool, whose
+	// index builds may rightly take long). lib/pq cancels a statement when
+	// its request's context ends, but that cancel travels on a second
+	// connection and can be lost (a pooler, a full server, a network
+	// fault); the server-side timeout makes sure no statement outlives the
+	// request that sent it anyway. A statement_timeout already in
+	// DatabaseURL wins.
+	StatementTimeout time.Duration
 	// WrapDriver, if set, wraps the ent driver (tests count statements).
 	WrapDriver func(dialect.Driver) dialect.Driver
 }
@@ -89,7 +98,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open(driverName, dsn)
+	poolDSN := dsn
+	if dialectName == dialect.Postgres && cfg.StatementTimeout > 0 {
+		poolDSN = withStatementTimeout(dsn, cfg.StatementTimeout)
+	}
+	db, err := sql.Open(driverName, poolDSN)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dialectName, err)
 	}
@@ -130,6 +143,23 @@ func postgresDSN(raw string) (string, error) {
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// withStatementTimeout sets statement_timeout (in milliseconds) in dsn, a
+// URL postgresDSN returned, unless it is already there. lib/pq sends
+// parameters it does not know itself as run-time parameters at connection
+// start, so every connection of the pool begins with it.
+func withStatementTimeout(dsn string, d time.Duration) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("statement_timeout") == "" {
+		q.Set("statement_timeout", strconv.FormatInt(max(d.Milliseconds(), 1), 10))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // sqliteDSN turns on what ent and concurrent use need: foreign keys, WAL so

@@ -29,6 +29,9 @@ type reply struct {
 	// timedOut: the deadline passed before the operation ran, and gqlgen
 	// produced no response at all (503).
 	timedOut bool
+	// next, when set, yields the operation's deferred results after resp,
+	// its initial one: the response is streamed (stream), not written.
+	next func() *graphql.Response
 }
 
 // transportError is a request refused before gqlgen saw it, with message

@@ -109,6 +109,11 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		t.write(w, r, failed, body)
 	}()
 	t.serve(r, exec, params, &rep)
+	if rep.next != nil {
+		writing = true
+		t.stream(w, r, rep)
+		return
+	}
 	body, err := rep.body()
 	if err != nil {
 		panic(fmt.Errorf("marshal the response: %w", err)) // as gqlgen's transports do
@@ -184,6 +189,12 @@ func (t *Transport) serve(r *http.Request, exec graphql.GraphExecutor, params *g
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	rep.executed(opCtx.Operation, responses(ctx))
+	// An operation that deferred part of its result (the executor says
+	// hasNext) is streamed, if its client accepts that; one that does not
+	// was refused before it ran (the schema's incremental-delivery rule).
+	if rep.resp != nil && rep.resp.HasNext != nil && AcceptsIncremental(r.Header) {
+		rep.next = func() *graphql.Response { return responses(ctx) }
+	}
 }
 
 // rationed is how long a refused operation's client must wait, if a
