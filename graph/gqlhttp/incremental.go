@@ -1,12 +1,14 @@
 package gqlhttp
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -88,7 +90,17 @@ func (t *Transport) stream(w http.ResponseWriter, r *http.Request, rep reply) {
 	writePart(w, &initial, hasNext)
 	flush()
 	for hasNext {
-		resp := rep.next()
+		resp, ok := nextBefore(r.Context(), rep.next)
+		if !ok {
+			// The deadline passed or the client left mid-stream: end the
+			// stream with the reason (a client that left reads nothing).
+			writePart(w, struct {
+				Incremental []incrementalItem `json:"incremental"`
+				Errors      gqlerror.List     `json:"errors"`
+				HasNext     bool              `json:"hasNext"`
+			}{[]incrementalItem{}, gqlerror.List{{Message: "the request took too long and was stopped", Extensions: map[string]any{"code": "TIMEOUT"}}}, false}, false)
+			break
+		}
 		if resp == nil {
 			// The executor has nothing more although it promised more:
 			// end the stream properly rather than leave the client waiting.
@@ -119,5 +131,24 @@ func writePart(w io.Writer, payload any, more bool) {
 		io.WriteString(w, partDelimiter)
 	} else {
 		io.WriteString(w, closeDelimiter)
+	}
+}
+
+// nextBefore waits for the next deferred result until ctx ends. gqlgen's
+// generated executor reads its deferred results with no select on the
+// context, while the goroutine that would send one gives up when the
+// context ends: waited on directly, a request whose client left (or whose
+// deadline passed) mid-stream would hang forever. The reading goroutine is
+// still left blocked then (one per such request, inside gqlgen, until a
+// fix upstream), but the handler returns and frees its connection and its
+// in-flight slot.
+func nextBefore(ctx context.Context, next func() *graphql.Response) (*graphql.Response, bool) {
+	ch := make(chan *graphql.Response, 1)
+	go func() { ch <- next() }()
+	select {
+	case resp := <-ch:
+		return resp, true
+	case <-ctx.Done():
+		return nil, false
 	}
 }
