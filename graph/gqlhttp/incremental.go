@@ -3,6 +3,7 @@ package gqlhttp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -64,6 +65,7 @@ type incrementalItem struct {
 
 type incrementalPayload struct {
 	Incremental []incrementalItem `json:"incremental"`
+	Errors      gqlerror.List     `json:"errors,omitempty"`
 	HasNext     bool              `json:"hasNext"`
 }
 
@@ -92,13 +94,11 @@ func (t *Transport) stream(w http.ResponseWriter, r *http.Request, rep reply) {
 	for hasNext {
 		resp, ok := nextBefore(r.Context(), rep.next)
 		if !ok {
-			// The deadline passed or the client left mid-stream: end the
-			// stream with the reason (a client that left reads nothing).
-			writePart(w, struct {
-				Incremental []incrementalItem `json:"incremental"`
-				Errors      gqlerror.List     `json:"errors"`
-				HasNext     bool              `json:"hasNext"`
-			}{[]incrementalItem{}, gqlerror.List{{Message: "the request took too long and was stopped", Extensions: map[string]any{"code": "TIMEOUT"}}}, false}, false)
+			// The deadline passed mid-stream: end the stream with the
+			// reason. A client that left reads nothing, so it gets none.
+			if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+				writePart(w, incrementalPayload{Incremental: []incrementalItem{}, Errors: gqlerror.List{timeoutError}}, false)
+			}
 			break
 		}
 		if resp == nil {

@@ -66,6 +66,10 @@ func (rep *reply) executed(op *ast.OperationDefinition, resp *graphql.Response) 
 	}
 }
 
+// timeoutError is the error of an operation whose deadline passed before
+// it ran (timeoutBody) or while its deferred parts were still streaming.
+var timeoutError = &gqlerror.Error{Message: "the request took too long and was stopped", Extensions: map[string]any{"code": "TIMEOUT"}}
+
 // timeoutBody answers an operation whose deadline passed before it ran.
 const timeoutBody = `{"errors":[{"message":"the request took too long and was stopped","extensions":{"code":"TIMEOUT"}}]}`
 
