@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -109,53 +111,64 @@ func TestEdgeViewerLookupHonoursDeadline(t *testing.T) {
 	}
 }
 
-// tcpProxy forwards a local port to PostgreSQL until cut, as a network
-// between the server and its database would.
-type tcpProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *tcpProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// TestEdgeHangingDatabase: a database that hangs without closing its
+// sockets (a frozen process; here a proxy that holds every byte) ignores
+// the cancel requests lib/pq sends at the deadline, so the work stays
+// blocked. The client is answered at the deadline anyway: signed-in and
+// anonymous queries get 503 TIMEOUT with Retry-After (not 401), while the
+// database is still frozen. A mutation keeps its own answer, since only it
+// can say whether it committed: it fails with its path once the stuck
+// connection gives up (store: silence past statement_timeout). When the
+// database answers again, so does the server.
+func TestEdgeHangingDatabase(t *testing.T) {
+	proxy, dbURL := storetest.StartProxy(t, storetest.CreateDatabase(t))
+	counter := &storetest.Counter{}
+	st := openStore(t, store.Config{DatabaseURL: dbURL, WrapDriver: counter.Wrap, StatementCache: store.DefaultStatementCache,
+		StatementTimeout: 200 * time.Millisecond})
+	e := serveStore(t, st, counter, productionEdge, withTimeout(time.Second))
+	signedIn := e.as(t, st.Client.User.Create().SetEmail("a@example.com").SetName("A").SaveX(context.Background()))
+	if r := edgePost(t, signedIn, `{ viewer { id } }`); r.status != http.StatusOK {
+		t.Fatalf("before the freeze: got %d:\n%s", r.status, r.body)
 	}
-	p := &tcpProxy{ln: ln, target: target}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { io.Copy(up, c); up.Close() }()
-			go func() { io.Copy(c, up); c.Close() }()
+
+	proxy.Freeze()
+	thaw := sync.OnceFunc(proxy.Thaw)
+	t.Cleanup(thaw)
+	for _, c := range []struct {
+		name string
+		send func() edgeReply
+	}{
+		{"signed-in viewer", func() edgeReply { return edgePost(t, signedIn, `{ viewer { id } }`) }},
+		{"anonymous products", func() edgeReply {
+			return edgePost(t, e.anonymous(), `{ products(first: 3) { edges { node { id } } } }`)
+		}},
+	} {
+		r := await(t, thaw, c.send)
+		if r.status != http.StatusServiceUnavailable || r.code(t) != "TIMEOUT" || r.header.Get("Retry-After") == "" || r.header.Get("WWW-Authenticate") != "" {
+			t.Fatalf("%s while the database hangs: got %d %s (Retry-After %q, WWW-Authenticate %q), want 503 TIMEOUT with Retry-After:\n%s",
+				c.name, r.status, r.code(t), r.header.Get("Retry-After"), r.header.Get("WWW-Authenticate"), r.body)
 		}
-	}()
-	t.Cleanup(p.cut)
-	return p
-}
-
-// cut closes the listener and every connection: the database is gone.
-func (p *tcpProxy) cut() {
-	p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
 	}
-	p.conns = nil
+	r := await(t, thaw, func() edgeReply {
+		return edgePostJSON(t, e.anonymous(), map[string]any{"query": signUpMutation, "variables": map[string]any{"input": map[string]any{
+			"email": "new@example.com", "password": "correct horse battery", "name": "New"}}}, nil)
+	})
+	var g edgeGQL
+	if err := json.Unmarshal(r.body, &g); err != nil || len(g.Errors) == 0 || !strings.Contains(string(r.body), `"signUp":null`) ||
+		fmt.Sprint(g.Errors[0].Path) != "[signUp]" {
+		t.Fatalf("sign-up while the database hangs: got %d:\n%s\nwant its own result: signUp null and an error at its path", r.status, r.body)
+	}
+	if code := r.code(t); code != "UNAVAILABLE" && code != "TIMEOUT" {
+		t.Fatalf("sign-up while the database hangs: got code %q, want UNAVAILABLE or TIMEOUT (retryable):\n%s", code, r.body)
+	}
+
+	thaw()
+	if r := edgePost(t, signedIn, `{ viewer { id } }`); r.status != http.StatusOK || !r.hasData(t) {
+		t.Fatalf("after the freeze: got %d:\n%s, want the viewer", r.status, r.body)
+	}
+	if len(e.logs.Lines(`"level":"ERROR"`)) > 0 {
+		t.Fatalf("a hanging database was logged as an internal error:\n%s", e.logs.String())
+	}
 }
 
 // TestEdgeDatabaseOutageIsRetryable: with the database unreachable, a
@@ -164,22 +177,16 @@ func (p *tcpProxy) cut() {
 // Retry-After. An anonymous query gets UNAVAILABLE too, not INTERNAL, and
 // neither is logged as an internal error.
 func TestEdgeDatabaseOutageIsRetryable(t *testing.T) {
-	direct := storetest.CreateDatabase(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	proxy, dbURL := storetest.StartProxy(t, storetest.CreateDatabase(t))
 	counter := &storetest.Counter{}
-	st := openStore(t, store.Config{DatabaseURL: u.String(), WrapDriver: counter.Wrap, StatementCache: store.DefaultStatementCache})
+	st := openStore(t, store.Config{DatabaseURL: dbURL, WrapDriver: counter.Wrap, StatementCache: store.DefaultStatementCache})
 	e := serveStore(t, st, counter, productionEdge)
 	signedIn := e.as(t, st.Client.User.Create().SetEmail("a@example.com").SetName("A").SaveX(context.Background()))
 	if r := edgePost(t, signedIn, `{ viewer { id } }`); r.status != http.StatusOK {
 		t.Fatalf("before the outage: got %d:\n%s", r.status, r.body)
 	}
 
-	proxy.cut()
+	proxy.Cut()
 	r := edgePost(t, signedIn, `{ viewer { id } }`)
 	if r.status != http.StatusServiceUnavailable || r.code(t) != "UNAVAILABLE" || r.header.Get("Retry-After") == "" {
 		t.Fatalf("signed-in request during the outage: got %d %s (Retry-After %q), want 503 UNAVAILABLE with Retry-After:\n%s",

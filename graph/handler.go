@@ -181,7 +181,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	})
 	h = tokens.Middleware(h)
 	h = withClientIP(opts.TrustedProxies, h)
-	h = gqlhttp.Deadline(opts.Timeout)(h)
+	h = gqlhttp.Deadline(opts.Timeout, logger)(h)
 	h = limitInFlight(opts.MaxInFlight, h)
 	h = gqlhttp.Guard(gqlhttp.GuardOptions{
 		MaxBodyBytes: opts.MaxBodyBytes,

@@ -157,7 +157,7 @@ func settings(c *config) []setting {
 		{name: "DB_STATEMENT_TIMEOUT", parse: durationIn(&c.DBStatementTimeout, 0, 24*time.Hour),
 			defFrom:    func() string { return c.RequestTimeout.String() },
 			docDefault: "`REQUEST_TIMEOUT`",
-			doc:        "PostgreSQL `statement_timeout` of the serving pool, so no statement outlives its request even if the cancel sent at the deadline is lost (`0`: not set; a value in `DATABASE_URL` wins; migrations and `seed` run without it)"},
+			doc:        "PostgreSQL `statement_timeout` of the serving pool, so no statement outlives its request even if the cancel sent at the deadline is lost; a connection silent for 5 s longer than this (a hanging database) is dropped (`0`: neither; a value in `DATABASE_URL` wins; migrations and `seed` run without it)"},
 		{name: "READ_HEADER_TIMEOUT", def: "5s", parse: durationIn(&c.ReadHeaderTimeout, 0, 0),
 			doc: "slow-client cut-off: time to send the request headers"},
 		{name: "READ_TIMEOUT", def: "10s", parse: durationIn(&c.ReadTimeout, 0, 0),

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -64,11 +65,13 @@ type server struct {
 // test did not stop it.
 func startServer(t *testing.T, vars map[string]string) *server {
 	t.Helper()
-	vars["ADDR"] = freeAddr(t)
+	// Port 0, resolved by run's own listener and read from its log: a
+	// port picked here and bound later could be taken in between by a
+	// test running alongside.
+	vars["ADDR"] = "127.0.0.1:0"
 	vars["LOG_FORMAT"] = "text"
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{
-		addr:   vars["ADDR"],
 		out:    &reqlogtest.Sink{},
 		cancel: cancel,
 		done:   make(chan error, 1),
@@ -91,6 +94,13 @@ func startServer(t *testing.T, vars map[string]string) *server {
 			s.done <- runErr // for the cleanup
 			return true
 		default:
+		}
+		if s.addr == "" {
+			m := servingAddr.FindStringSubmatch(s.out.String())
+			if m == nil {
+				return false
+			}
+			s.addr = m[1]
 		}
 		res, err := s.client.Get("http://" + s.addr + "/healthz")
 		if err != nil {
@@ -201,18 +211,8 @@ func (s *server) query(t *testing.T, query string, data any) {
 	}
 }
 
-// freeAddr returns a loopback address nothing listens on: run's log is the
-// only place an ADDR of port 0 would be resolved.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: got error %v, want nil", err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+// servingAddr finds the address run listens on in its text log.
+var servingAddr = regexp.MustCompile(`msg=serving addr=(\S+)`)
 
 // waitRefused waits until addr refuses new connections.
 func waitRefused(t *testing.T, addr string) {

@@ -13,7 +13,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"  // registers "postgres"
+	"github.com/lib/pq"
 	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/shopgraph/shopgraph/ent"
@@ -43,7 +43,10 @@ type Config struct {
 	// connection and can be lost (a pooler, a full server, a network
 	// fault); the server-side timeout makes sure no statement outlives the
 	// request that sent it anyway. A statement_timeout already in
-	// DatabaseURL wins.
+	// DatabaseURL wins. It also bounds how long a connection of the pool
+	// may wait on a silent server: past the timeout and a margin, a read
+	// or write fails and the connection is dropped (silentDialer), so a
+	// hanging database cannot hold the pool forever.
 	StatementTimeout time.Duration
 	// WrapDriver, if set, wraps the ent driver (tests count statements).
 	WrapDriver func(dialect.Driver) dialect.Driver
@@ -98,12 +101,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	poolDSN := dsn
+	var db *sql.DB
 	if dialectName == dialect.Postgres && cfg.StatementTimeout > 0 {
-		poolDSN = withStatementTimeout(dsn, cfg.StatementTimeout)
-	}
-	db, err := sql.Open(driverName, poolDSN)
-	if err != nil {
+		poolDSN, timeout := withStatementTimeout(dsn, cfg.StatementTimeout)
+		connector, err := pq.NewConnector(poolDSN)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", dialectName, err)
+		}
+		if timeout > 0 {
+			connector.Dialer(silentDialer{limit: timeout + silenceMargin})
+		}
+		db = sql.OpenDB(connector)
+	} else if db, err = sql.Open(driverName, dsn); err != nil {
 		return nil, fmt.Errorf("open %s: %w", dialectName, err)
 	}
 	db.SetMaxOpenConns(cfg.MaxOpenConns)
@@ -146,20 +155,25 @@ func postgresDSN(raw string) (string, error) {
 }
 
 // withStatementTimeout sets statement_timeout (in milliseconds) in dsn, a
-// URL postgresDSN returned, unless it is already there. lib/pq sends
-// parameters it does not know itself as run-time parameters at connection
-// start, so every connection of the pool begins with it.
-func withStatementTimeout(dsn string, d time.Duration) string {
+// URL postgresDSN returned, unless it is already there, and returns the
+// timeout in force (0 if the URL's own value is off or not plain
+// milliseconds). lib/pq sends parameters it does not know itself as
+// run-time parameters at connection start, so every connection of the
+// pool begins with it.
+func withStatementTimeout(dsn string, d time.Duration) (string, time.Duration) {
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return dsn
+		return dsn, 0
 	}
 	q := u.Query()
-	if q.Get("statement_timeout") == "" {
-		q.Set("statement_timeout", strconv.FormatInt(max(d.Milliseconds(), 1), 10))
+	if v := q.Get("statement_timeout"); v != "" {
+		ms, _ := strconv.ParseInt(v, 10, 64)
+		return dsn, time.Duration(max(ms, 0)) * time.Millisecond
 	}
+	ms := max(d.Milliseconds(), 1)
+	q.Set("statement_timeout", strconv.FormatInt(ms, 10))
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), time.Duration(ms) * time.Millisecond
 }
 
 // sqliteDSN turns on what ent and concurrent use need: foreign keys, WAL so

@@ -68,3 +68,39 @@ func TestStatementTimeout(t *testing.T) {
 		t.Fatalf("migrate with a 250ms pool timeout: got error %v, want nil", err)
 	}
 }
+
+// TestHangingDatabaseDropsTheConnection: a database that hangs without
+// closing its sockets (the proxy holds everything) cannot hold a pool
+// connection forever. With no context cancel at all, and the cancel
+// request lib/pq would send lost in the same hang, a statement fails once
+// the connection has been silent past its statement_timeout and a margin,
+// as a retryable fault; the connection is dropped, and once the database
+// answers again the pool serves on new ones.
+func TestHangingDatabaseDropsTheConnection(t *testing.T) {
+	ctx := context.Background()
+	proxy, dbURL := storetest.StartProxy(t, storetest.CreateDatabase(t))
+	st, err := store.Open(ctx, store.Config{DatabaseURL: dbURL, MaxOpenConns: 2, StatementTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+
+	proxy.Freeze()
+	failed := make(chan error, 1)
+	go func() {
+		_, err := st.DB.ExecContext(ctx, "SELECT 1")
+		failed <- err
+	}()
+	select {
+	case err := <-failed:
+		if err == nil || !store.Unavailable(err) {
+			t.Fatalf("a statement on a hanging database: got error %v, want a retryable (Unavailable) one", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a statement on a hanging database was still waiting after a minute: the connection never gives up")
+	}
+	proxy.Thaw()
+	if _, err := st.DB.ExecContext(ctx, "SELECT 1"); err != nil {
+		t.Fatalf("after the hang: got error %v, want the pool to serve again", err)
+	}
+}

@@ -16,7 +16,10 @@
 //     GraphQL type, and are kept as clients have always seen them.)
 //  2. Deadline (middleware, inside the in-flight cap, outside
 //     authentication): the context deadline of the request's work, the
-//     viewer's lookup included. It writes nothing.
+//     viewer's lookup included. If the handler has not begun its response
+//     by then (work stuck on a hanging database), it answers 503 TIMEOUT
+//     with Retry-After in the handler's place; a response already begun
+//     (a stream) and a mutation keep their own answer.
 //  3. Transport (gqlgen's only transport) decides, when it writes the
 //     response, from the graphql.Response and how the request ended:
 //     - the status: 200 for an executed operation; for a request error

@@ -2,7 +2,6 @@ package gqlhttp
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,21 +144,4 @@ func writeCoded(w http.ResponseWriter, status int, message, code string) {
 		"message":    message,
 		"extensions": map[string]any{"code": code},
 	}}})
-}
-
-// Deadline gives each request's work a deadline of timeout from the moment
-// it gets here (0: none). Put it inside the in-flight cap, so waiting for
-// a slot does not eat into it; the transport answers a request whose
-// deadline passed before execution with 503 TIMEOUT.
-func Deadline(timeout time.Duration) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		if timeout <= 0 {
-			return next
-		}
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, cancel := context.WithTimeout(r.Context(), timeout)
-			defer cancel()
-			next.ServeHTTP(w, r.WithContext(ctx))
-		})
-	}
 }

@@ -187,6 +187,12 @@ func (t *Transport) serve(r *http.Request, exec graphql.GraphExecutor, params *g
 		*rep = transportError(http.StatusNotAcceptable, rep.media, "GET requests only allow query operations")
 		return
 	}
+	if opCtx.Operation.Operation == ast.Mutation && !hold(ctx) {
+		// Deadline already answered TIMEOUT: a change now would be one
+		// the client was told did not happen.
+		rep.executed(opCtx.Operation, nil)
+		return
+	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	rep.executed(opCtx.Operation, responses(ctx))
 	// An operation that deferred part of its result (the executor says

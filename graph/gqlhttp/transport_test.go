@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -113,7 +114,7 @@ func testServer(t *testing.T, timeout time.Duration, store graphql.Cache[string]
 	srv.Use(extension.AutomaticPersistedQuery{Cache: persisted.Lookup()})
 	srv.Use(refusal{})
 	srv.Use(persisted)
-	return gqlhttp.Deadline(timeout)(srv)
+	return gqlhttp.Deadline(timeout, slog.New(slog.DiscardHandler))(srv)
 }
 
 type testReply struct {

@@ -89,6 +89,8 @@ type report struct {
 	ServerEnv  []string    `json:"serverEnv,omitempty"`
 	Mismatches []string    `json:"plain_mismatches"`
 	Runs       []runResult `json:"runs"`
+	// Abuse is the -abusers experiment, if run.
+	Abuse *abuseResult `json:"abuse,omitempty"`
 }
 
 // bench is one benchmark invocation's shared state.
@@ -172,7 +174,17 @@ func benchmark(ctx context.Context, o options, stdout, log io.Writer) (err error
 			}
 		}
 	}
+	if o.abusers > 0 {
+		ab, err := b.abuse(ctx)
+		if err != nil {
+			return fmt.Errorf("abuse experiment: %w", err)
+		}
+		rep.Abuse = &ab
+	}
 	writeTable(stdout, rep)
+	if rep.Abuse != nil {
+		writeAbuse(stdout, *rep.Abuse)
+	}
 	if err := writeJSON(o.out, rep); err != nil {
 		return err
 	}

@@ -92,6 +92,21 @@
 // Requests are sent with Accept-Encoding: identity unless -gzip is given, in
 // which case the server compresses (the plain handler never does).
 //
+// Abuse (-abusers N, with -rate): after the scenarios, one more server runs
+// with its production defaults for every limit (nothing raised) and
+// TRUSTED_PROXIES=127.0.0.1/32, so clients are told apart by the
+// X-Forwarded-For the benchmark sends, as behind a load balancer. Normal
+// users (the lookup scenario as an open loop at -rate, spread over 5,000
+// addresses) are measured alone, then again while N abusive clients (one
+// address and one connection each, back to back) cycle through issue 10's
+// abusive requests: 499 conflicting fields, 4,900 unknown directives, 50
+// aliased full-text counts, a 900 KB string literal, 50 aliased signUps and
+// new persisted-query registrations. It prints the normal users' latency
+// (p50, p95, p99) and peak RSS both ways, what each kind of abusive request
+// got (statuses, largest response, slowest answer), an estimate of server
+// CPU per abusive request (the abused run's CPU less the normal requests'
+// cost measured alone) and the RSS 5 s after the flood.
+//
 // It must not import the server's packages (graph, ent): it drives the
 // built binary over HTTP like any client, and its plain handler is the
 // floor the server is compared with, not a part of it.

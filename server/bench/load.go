@@ -48,6 +48,11 @@ func (a attackOutcome) errors() int { return a.HTTPErrors + a.GQLErrors + a.Body
 // an exact check of every response at memcmp cost; a response that differs
 // is decoded to tell a GraphQL error from a different (wrong) body.
 func attack(tgt vegeta.Target, l load, d time.Duration, reference []byte) attackOutcome {
+	return attackWith(vegeta.NewStaticTargeter(tgt), l, d, reference)
+}
+
+// attackWith is attack with any targeter (requests that differ by header).
+func attackWith(targeter vegeta.Targeter, l load, d time.Duration, reference []byte) attackOutcome {
 	opts := []func(*vegeta.Attacker){
 		vegeta.Timeout(30 * time.Second),
 		vegeta.KeepAlive(true),
@@ -72,7 +77,7 @@ func attack(tgt vegeta.Target, l load, d time.Duration, reference []byte) attack
 			out.Samples = append(out.Samples, s)
 		}
 	}
-	for res := range atk.Attack(vegeta.NewStaticTargeter(tgt), pacer, d, "bench") {
+	for res := range atk.Attack(targeter, pacer, d, "bench") {
 		m.Add(res)
 		switch {
 		case res.Error != "" || res.Code != http.StatusOK:

@@ -62,6 +62,7 @@ type options struct {
 	out       string
 	keep      bool
 	serverEnv []string
+	abusers   int
 }
 
 func parseOptions(args []string, stdout io.Writer) (options, error) {
@@ -88,6 +89,7 @@ func parseOptions(args []string, stdout io.Writer) (options, error) {
 	fs.IntVar(&o.calibrate, "calibrate", 10, "sequential requests per run whose statements are counted one by one (min/max)")
 	fs.StringVar(&o.out, "out", filepath.Join(tmp, "bench-results.json"), "JSON file for all figures")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work folder (binary, logs) after a successful run")
+	fs.IntVar(&o.abusers, "abusers", 0, "after the scenarios, measure normal users (lookup at -rate) alone and with this many abusive clients, on production limits (0: skip)")
 	fs.Func("server-env", "NAME=value added to the server's environment (repeatable), e.g. -server-env GOGC=200", func(v string) error {
 		if !strings.Contains(v, "=") {
 			return fmt.Errorf("want NAME=value, got %q", v)
@@ -107,6 +109,12 @@ func parseOptions(args []string, stdout io.Writer) (options, error) {
 	}
 	if o.conns, err = parseInts("-conns", *conns); err != nil {
 		return o, err
+	}
+	if o.abusers > 0 && o.rate <= 0 {
+		return o, errors.New("-abusers needs -rate: the normal users' open loop")
+	}
+	if o.abusers < 0 {
+		return o, errors.New("-abusers must not be negative")
 	}
 	if len(o.conns) == 0 && o.rate <= 0 {
 		return o, errors.New("nothing to run: give -conns or -rate")

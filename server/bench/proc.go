@@ -90,6 +90,15 @@ func peakRSSKB(pid int) (int64, error) {
 	return parseStatusKB(b, "VmHWM")
 }
 
+// currentRSSKB is the resident set of process pid now (VmRSS).
+func currentRSSKB(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatusKB(b, "VmRSS")
+}
+
 // resetPeakRSS sets VmHWM back to the current RSS (Linux >= 4.0), so the
 // next reading is the peak of what follows.
 func resetPeakRSS(pid int) error {
