@@ -168,27 +168,47 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	})
 
 	// Plain net/http middleware, innermost first; a request meets them in
-	// the reverse order: gzip, CORS, Guard (408 for a slow body, 413, 405,
-	// oversized documents), the in-flight cap, the deadline, the client's
-	// address, authentication (401; 503 if the viewer cannot be looked up
+	// the reverse order: gzip, CORS, the client's address, Guard (429 for
+	// a large request whose caller's budget is spent, 408 for a slow body,
+	// 413, 405, oversized documents, charged), the in-flight cap, the
+	// deadline, authentication (401; 503 if the viewer cannot be looked up
 	// in time), then gqlgen and its transport. The deadline starts once a
 	// slot is free and covers the viewer's lookup, so a hanging database
 	// stops signed-in requests on time as it does anonymous ones.
-	// Innermost, each request gets its own budget report: demand control
-	// fills it in, the transport writes it as X-RateLimit-* headers.
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		srv.ServeHTTP(w, r.WithContext(limits.WithReport(r.Context())))
-	})
+	// Outermost but for gzip and CORS, each request gets its own budget
+	// report: Guard and demand control fill it in, the transport writes
+	// it as X-RateLimit-* headers.
+	var h http.Handler = srv
 	h = tokens.Middleware(h)
-	h = withClientIP(opts.TrustedProxies, h)
 	h = gqlhttp.Deadline(opts.Timeout, logger)(h)
 	h = limitInFlight(opts.MaxInFlight, h)
+	// Before the viewer is loaded, a caller is who its token claims to be
+	// (signature checked), else its address: the same budget key identity
+	// gives once it is.
+	claimed := func(r *http.Request) string {
+		if id, ok := tokens.Claimed(r); ok {
+			return "user:" + strconv.Itoa(id)
+		}
+		return "ip:" + clientIP(r.Context())
+	}
 	h = gqlhttp.Guard(gqlhttp.GuardOptions{
 		MaxBodyBytes: opts.MaxBodyBytes,
 		ReadTimeout:  opts.ReadTimeout,
 		Precheck:     precheck(lim, opts.MaxTokens),
 		IsMutation:   func(q, op string) bool { return limits.IsMutation(q, op, opts.MaxTokens) },
+		Admit: func(r *http.Request, size int64) (time.Duration, bool) {
+			return demand.AdmitDocument(r.Context(), claimed(r), size)
+		},
+		AdmitAbove: admitAbove,
+		Refused:    func(r *http.Request) { demand.ChargeDocument(r.Context(), claimed(r)) },
 	})(h)
+	// The client's address and the request's budget report first: Guard
+	// rations by the one and writes to the other.
+	h = withClientIP(opts.TrustedProxies, h)
+	inner := h
+	h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.ServeHTTP(w, r.WithContext(limits.WithReport(r.Context())))
+	})
 	// No origins configured: no CORS headers at all (rs/cors would read an
 	// empty list as "any origin"), so browsers keep to the same origin.
 	if len(opts.CORSOrigins) > 0 {
@@ -328,6 +348,12 @@ func incremental(set ast.SelectionSet, seen map[string]bool) string {
 	}
 	return ""
 }
+
+// admitAbove is the request size (bytes) from which Guard charges the
+// caller's budget for the size before reading it: above what storefront
+// and app queries need (a few KB at most; persisted ones far less), below
+// where reading and parsing one costs real CPU.
+const admitAbove = 8 << 10
 
 // limitInFlight lets at most n requests past at once; the others wait for a
 // slot, or until their client leaves. Execution is CPU-bound (gqlgen's

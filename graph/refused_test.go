@@ -1,7 +1,13 @@
 package graph_test
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -172,4 +178,76 @@ func TestEdgeCachesAreBounded(t *testing.T) {
 	if !registered("{ a: __typename }") {
 		t.Fatal("a registered query was forgotten")
 	}
+}
+
+// TestEdgeLargeRequestsPayBySize: reading and parsing a document costs
+// more the larger it is, so a large request pays for its size before it
+// is read, and a caller whose budget cannot pay is turned away (429 with
+// Retry-After) without it being read at all: here a body that never
+// arrives gets the 429 at once instead of waiting for the read timeout.
+// Documents Guard's precheck refuses (a huge string literal) are charged
+// like other refusals. A forged token does not make a new caller; another
+// caller is unaffected.
+func TestEdgeLargeRequestsPayBySize(t *testing.T) {
+	clk := newClock()
+	budget := limits.Rule{Capacity: 20000, PerSecond: 0.001}
+	e := edgeEnv(t, withClock(clk), withEdgeBudget(limits.NewMemory(budget, limits.WithClock(clk.Now))),
+		func(o *envConfig) { o.Limits.RefusedCost = 50; o.ReadTimeout = time.Minute })
+	huge := map[string]any{"query": `{ products(filter: {search: "` + strings.Repeat("x", 600<<10) + `"}) { totalCount } }`}
+	r := edgePostJSON(t, e, huge, nil)
+	if r.code(t) != limits.CodeString {
+		t.Fatalf("a 600 KB literal: got %d %s, want %s", r.status, r.body, limits.CodeString)
+	}
+	// 600 KB / 64 = 9,600 units, and 50 for the refusal: 10,350 left.
+	if r := edgePost(t, e, `{ __typename }`); r.header.Get("X-RateLimit-Remaining") != "10349" {
+		t.Fatalf("after a 600 KB refused document: got X-RateLimit-Remaining %q, want 10349 (20,000 less 9,600 for its size, 50 for refusing it, 1 for this)",
+			r.header.Get("X-RateLimit-Remaining"))
+	}
+	if r := edgePostJSON(t, e, huge, nil); r.code(t) != limits.CodeString {
+		t.Fatalf("the second 600 KB literal: got %d %s, want %s", r.status, r.body, limits.CodeString)
+	}
+	for _, token := range []string{"", "Bearer forged.token.value"} {
+		raw := rawPost(t, e.url, token, 500<<10, `{"query": "{ products`)
+		if !strings.HasPrefix(raw, "HTTP/1.1 429") || !strings.Contains(raw, "Retry-After: ") || !strings.Contains(raw, `"RATE_LIMITED"`) {
+			t.Fatalf("a 500 KB request (Authorization %q) the budget cannot pay for: got\n%.600s\nwant 429 RATE_LIMITED with Retry-After, before the body is read", token, raw)
+		}
+	}
+	other := e.as(t, e.store.Client.User.Create().SetEmail("o@example.com").SetName("O").SaveX(t.Context()))
+	if r := edgePost(t, other, `{ __typename }`); r.status != 200 || !r.hasData(t) {
+		t.Fatalf("another caller: got %d %s, want its answer", r.status, r.body)
+	}
+}
+
+// rawPost sends the headers of a POST announcing a body of length bytes
+// and only the first part of it, then reads whatever the server answers
+// within a minute (a server that waits for the rest answers 408 at its
+// read timeout, a minute here).
+func rawPost(t *testing.T, endpoint, authorization string, length int, part string) string {
+	t.Helper()
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	head := "POST " + u.Path + " HTTP/1.1\r\nHost: " + u.Host + "\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(length) + "\r\n"
+	if authorization != "" {
+		head += "Authorization: " + authorization + "\r\n"
+	}
+	io.WriteString(c, head+"\r\n"+part)
+	c.SetReadDeadline(time.Now().Add(time.Minute))
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("read the answer: %v", err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP/1.1 %d\r\n", res.StatusCode)
+	res.Header.Write(&b)
+	body, _ := io.ReadAll(res.Body)
+	b.Write(body)
+	return b.String()
 }

@@ -164,6 +164,20 @@ func (t *Tokens) Middleware(next http.Handler) http.Handler {
 	})
 }
 
+// Claimed returns the user a request's bearer token names, checking its
+// signature and lifetime only: no lookup, so a revoked token or a deleted
+// user still counts. It is for rationing work before the viewer is loaded
+// (the budget of a signed-in caller is its user's); ok is false without a
+// valid token.
+func (t *Tokens) Claimed(r *http.Request) (id int, ok bool) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return 0, false
+	}
+	id, _, err := t.subject(header)
+	return id, err == nil
+}
+
 // subject verifies the bearer token of an Authorization header and returns
 // its user ID and token version.
 func (t *Tokens) subject(header string) (id, version int, err error) {

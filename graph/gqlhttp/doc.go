@@ -4,7 +4,9 @@
 // header has one owner, and a request meets them in this order:
 //
 //  1. Guard (middleware, before authentication and the in-flight cap):
-//     408 REQUEST_TIMEOUT for a body that does not arrive within
+//     429 RATE_LIMITED with Retry-After, before reading it, for a large
+//     request whose caller's budget cannot pay for its size (Admit); 408
+//     REQUEST_TIMEOUT for a body that does not arrive within
 //     ReadTimeout, 400 BAD_REQUEST for one that cannot be read, 413
 //     REQUEST_TOO_LARGE for bodies over the limit; 405 with
 //     Allow: POST (METHOD_NOT_ALLOWED) for a mutation over GET; documents

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,17 +27,47 @@ type GuardOptions struct {
 	// IsMutation reports whether a GET request's document would run a
 	// mutation; those are refused (405) before any other work.
 	IsMutation func(query, operationName string) bool
+	// Admit, if set, is asked before Guard reads a request larger than
+	// AdmitAbove bytes whether its caller may spend the work its size
+	// (in bytes; MaxBodyBytes for a body whose size is not announced)
+	// will cost; if not, Guard answers 429 RATE_LIMITED with Retry-After
+	// without reading it. Smaller requests are left to the budget's own
+	// check after parsing: for them that is cheap, and it spares every
+	// ordinary request a second look at the limiter.
+	Admit      func(r *http.Request, size int64) (retryAfter time.Duration, ok bool)
+	AdmitAbove int64
+	// Refused, if set, is told of each request whose document Precheck
+	// refused, so the caller's budget pays for it.
+	Refused func(r *http.Request)
 }
 
 // Guard refuses what needs no GraphQL machinery to refuse, before
-// authentication and execution: bodies that arrive too slowly (408) or are
-// over the size limit (413), mutations
-// over GET (405), and documents Precheck finds too big (400, or 200 with
-// application/json). It answers those itself, with Cache-Control: no-store
-// and no Vary: they are the same for every caller.
+// authentication and execution: large requests from a caller whose budget
+// is spent (429, Admit), bodies that arrive too slowly (408) or are over
+// the size limit (413), mutations over GET (405), and documents Precheck
+// finds too big (400, or 200 with application/json; charged through
+// Refused). It answers those itself, with Cache-Control: no-store and no
+// Vary.
 func Guard(opts GuardOptions) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			size := r.ContentLength
+			switch {
+			case r.Method == http.MethodGet:
+				size = int64(len(r.URL.RawQuery))
+			case size < 0:
+				size = opts.MaxBodyBytes
+			}
+			if opts.Admit != nil && size > opts.AdmitAbove {
+				if wait, ok := opts.Admit(r, size); !ok {
+					secs := int((wait + time.Second - 1) / time.Second)
+					w.Header().Set("Retry-After", strconv.Itoa(secs))
+					err := gqlerror.Errorf("query budget exhausted; retry in %d s", secs)
+					err.Extensions = map[string]any{"retryAfter": secs}
+					writeErrors(w, r, http.StatusTooManyRequests, err, "RATE_LIMITED")
+					return
+				}
+			}
 			var query string
 			switch r.Method {
 			case http.MethodPost:
@@ -68,6 +99,9 @@ func Guard(opts GuardOptions) func(http.Handler) http.Handler {
 			}
 			if query != "" && opts.Precheck != nil {
 				if err := opts.Precheck(query); err != nil {
+					if opts.Refused != nil {
+						opts.Refused(r)
+					}
 					writeErrors(w, r, http.StatusBadRequest, err, "")
 					return
 				}
@@ -79,7 +113,7 @@ func Guard(opts GuardOptions) func(http.Handler) http.Handler {
 
 // writeErrors answers a request error the way the client asked for: 200
 // with application/json, the given 4xx with graphql-response+json (no
-// "data" either way); 405 stays 405. code, if set, becomes extensions.code.
+// "data" either way); 405 and 429 stay what they are. code, if set, becomes extensions.code.
 func writeErrors(w http.ResponseWriter, r *http.Request, status int, err *gqlerror.Error, code string) {
 	if code != "" {
 		if err.Extensions == nil {
@@ -90,7 +124,7 @@ func writeErrors(w http.ResponseWriter, r *http.Request, status int, err *gqlerr
 	ct := mediaJSON
 	if strings.Contains(r.Header.Get("Accept"), mediaResponse) {
 		ct = mediaResponse
-	} else if status != http.StatusMethodNotAllowed {
+	} else if status != http.StatusMethodNotAllowed && status != http.StatusTooManyRequests {
 		status = http.StatusOK
 	}
 	w.Header().Set("Content-Type", ct)

@@ -78,7 +78,8 @@ func (p Policy) Config(buckets Buckets, keys Keys) Config {
 		// costs (validation of 100 fields in pairwise conflict, about
 		// 8 ms of CPU) is several times a storefront page's; charged at
 		// a small page's price, a caller can send 20 a second at the
-		// default refill rate.
+		// default refill rate (large requests also pay for their size,
+		// AdmitDocument).
 		RefusedCost: 100,
 		Identity:    keys.Identity,
 		Registrations: &FieldRule{
