@@ -10,7 +10,13 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/shopgraph/shopgraph/ent/store"
+	"github.com/shopgraph/shopgraph/ent/store/storetest"
+	"github.com/shopgraph/shopgraph/ent/variant"
 )
 
 // acceptIncremental is what incremental-delivery clients (Apollo Client,
@@ -215,5 +221,70 @@ func TestEdgeDeferRefused(t *testing.T) {
 	}
 	if r := edgePost(t, e, `{ products(first: 1) { edges { node { id ... { title } } } } }`); !r.hasData(t) {
 		t.Fatalf("an inline fragment without @defer: got %s", r.body)
+	}
+}
+
+// TestEdgeDeferTimeout: a stream whose deferred part cannot finish by the
+// deadline ends there, after the initial part the client already has,
+// with a last part carrying TIMEOUT and hasNext false. Here the deferred
+// variants wait on a lock, and then the database hangs (a proxy holds
+// every byte), so not even the cancel at the deadline reaches it: the
+// stream must end on its own deadline, not wait for the database.
+func TestEdgeDeferTimeout(t *testing.T) {
+	proxy, dbURL := storetest.StartProxy(t, storetest.CreateDatabase(t))
+	counter := &storetest.Counter{}
+	st := openStore(t, store.Config{DatabaseURL: dbURL, WrapDriver: counter.Wrap, StatementTimeout: 200 * time.Millisecond})
+	e := serveStore(t, st, counter, productionEdge, withTimeout(time.Second))
+	checkoutStock(t, st.Client, "tee", 1)
+	_, unlock := lockTable(t, e, variant.Table)
+	thaw := sync.OnceFunc(proxy.Thaw)
+	t.Cleanup(thaw)
+
+	body, _ := json.Marshal(map[string]any{"query": `{ products(first: 1) { edges { node { id ... @defer(label: "variants") { variants { sku } } } } } }`})
+	req := edgeRequest(t, e, http.MethodPost, e.url, "application/json", bytes.NewReader(body))
+	req.Header.Set("Accept", acceptIncremental)
+	res, err := edgeClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	_, params, err := mime.ParseMediaType(res.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		raw, _ := io.ReadAll(res.Body)
+		t.Fatalf("got %d %q: %.300s, want a multipart/mixed stream", res.StatusCode, res.Header.Get("Content-Type"), raw)
+	}
+	mr := multipart.NewReader(res.Body, params["boundary"])
+	next := func() map[string]any {
+		t.Helper()
+		part, err := mr.NextPart()
+		if err != nil {
+			t.Fatalf("next part: got error %v", err)
+		}
+		var m map[string]any
+		if err := json.NewDecoder(part).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if first := next(); first["hasNext"] != true {
+		t.Fatalf("initial part: got %v, want hasNext true", first)
+	}
+	proxy.Freeze()
+	lastc := make(chan map[string]any, 1)
+	go func() { lastc <- next() }()
+	var last map[string]any
+	select {
+	case last = <-lastc:
+	case <-time.After(time.Minute):
+		thaw()
+		unlock()
+		t.Fatal("no end to the stream within a minute while the database hangs")
+	}
+	raw, _ := json.Marshal(last)
+	if last["hasNext"] != false || !strings.Contains(string(raw), `"code":"TIMEOUT"`) {
+		t.Fatalf("last part: got %s, want hasNext false and an error with code TIMEOUT", raw)
+	}
+	if _, err := mr.NextPart(); err != io.EOF {
+		t.Fatalf("after the last part: got %v, want the end of the stream", err)
 	}
 }
