@@ -421,6 +421,24 @@ func TestProductionHidesPlayground(t *testing.T) {
 	s.stop(t)
 }
 
+// TestReadyzAnswersWhileTheDatabaseHangs: with the database hanging (a
+// proxy holds every byte), /readyz answers 503 at its own short timeout,
+// well before the stuck connection gives up (REQUEST_TIMEOUT and 5 s
+// later) or this client does (10 s).
+func TestReadyzAnswersWhileTheDatabaseHangs(t *testing.T) {
+	t.Parallel()
+	proxy, dbURL := storetest.StartProxy(t, storetest.CreateDatabase(t))
+	s := startServer(t, map[string]string{"DATABASE_URL": dbURL, "AUTO_SEED": "false", "REQUEST_TIMEOUT": "30s"})
+	if res := s.get(t, "/readyz", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /readyz before the freeze: got %d %q, want 200", res.StatusCode, res.Body)
+	}
+	proxy.Freeze()
+	defer proxy.Thaw()
+	if res := s.get(t, "/readyz", nil); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("GET /readyz while the database hangs: got %d %q, want 503", res.StatusCode, res.Body)
+	}
+}
+
 func TestReadyzFailsWhenDatabaseGone(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.CreateDatabase(t)

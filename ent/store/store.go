@@ -211,7 +211,21 @@ func (s *Store) Migrate(ctx context.Context) (uint, error) {
 }
 
 // Ping reports whether the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
+//
+// It returns when ctx ends even if the ping has not: a database that hangs
+// does not answer the cancel lib/pq sends either, and a readiness check
+// that waits for it tells a load balancer nothing. The ping left behind
+// ends when its connection gives up (Config.StatementTimeout).
+func (s *Store) Ping(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.DB.PingContext(ctx) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // Close closes the client and its pool.
 func (s *Store) Close() error { return s.Client.Close() }
