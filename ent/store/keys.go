@@ -186,31 +186,48 @@ func note(ctx context.Context, m mutationTx, t touched) error {
 	if err != nil { // not in a transaction: the write is already committed
 		return refreshTouched(ctx, m.Client(), t)
 	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		// Hooks wrap one another from the last added to the first: a
-		// refresh found right inside absorbs into this one, so however
-		// many mutations a transaction makes, one statement refreshes
-		// their products.
-		if inner, ok := next.(*refreshOnCommit); ok {
-			return &refreshOnCommit{next: inner.next, t: t.plus(inner.t)}
-		}
-		return &refreshOnCommit{next: next, t: t}
-	})
+	addCommitWork(tx, nil, t, pendingEvents{})
 	return nil
 }
 
-// refreshOnCommit refreshes the keys of what its transaction touched, then
-// commits.
-type refreshOnCommit struct {
-	next ent.Committer
-	t    touched
+// addCommitWork adds to what tx does when it commits: refresh the product
+// keys t touched, send the events p (with em). Hooks wrap one another from
+// the last added to the first: the work found right inside absorbs into
+// this one, so however many mutations a transaction makes, one statement
+// refreshes their products and one sends their events. (Keys and events
+// share the one committer: two kinds added in turn would never be
+// adjacent, and could not absorb.)
+func addCommitWork(tx *ent.Tx, em *emitter, t touched, p pendingEvents) {
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		if inner, ok := next.(*commitWork); ok {
+			if em == nil {
+				em = inner.em
+			}
+			return &commitWork{next: inner.next, em: em, t: t.plus(inner.t), p: p.plus(inner.p)}
+		}
+		return &commitWork{next: next, em: em, t: t, p: p}
+	})
 }
 
-func (r *refreshOnCommit) Commit(ctx context.Context, tx *ent.Tx) error {
-	if err := refreshTouched(ctx, tx, r.t); err != nil {
-		return err
+// commitWork refreshes the keys of what its transaction touched and sends
+// its events, then commits.
+type commitWork struct {
+	next ent.Committer
+	em   *emitter // nil until an event is noted
+	t    touched
+	p    pendingEvents
+}
+
+func (w *commitWork) Commit(ctx context.Context, tx *ent.Tx) error {
+	if !w.t.empty() {
+		if err := refreshTouched(ctx, tx, w.t); err != nil {
+			return err
+		}
 	}
-	return r.next.Commit(ctx, tx)
+	if w.em == nil || w.p.empty() {
+		return w.next.Commit(ctx, tx)
+	}
+	return w.em.commit(ctx, tx, w.p, w.next)
 }
 
 // Execer runs a statement: an *ent.Client or an *ent.Tx.

@@ -64,6 +64,8 @@ type Store struct {
 	Dialect string
 	dsn     string
 	drv     dialect.Driver
+	hub     *Hub
+	em      *emitter
 }
 
 // NewClient returns another ent client over the same pool, with no
@@ -71,14 +73,15 @@ type Store struct {
 // configured by opts (the API's own
 // client gets ent.Currency).
 func (s *Store) NewClient(opts ...ent.Option) *ent.Client {
-	return newClient(append([]ent.Option{ent.Driver(s.drv)}, opts...)...)
+	return newClient(s.em, append([]ent.Option{ent.Driver(s.drv)}, opts...)...)
 }
 
 // newClient is the one place clients are made: every client keeps the
-// products' keys fresh (keepProductKeys).
-func newClient(opts ...ent.Option) *ent.Client {
+// products' keys fresh (keepProductKeys) and sends change events (em).
+func newClient(em *emitter, opts ...ent.Option) *ent.Client {
 	c := ent.NewClient(opts...)
 	keepProductKeys(c)
+	em.install(c)
 	return c
 }
 
@@ -130,12 +133,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.WrapDriver != nil {
 		drv = cfg.WrapDriver(drv)
 	}
+	hub := NewHub()
+	em := &emitter{dialect: dialectName, hub: hub}
 	return &Store{
-		Client:  newClient(ent.Driver(drv)),
+		Client:  newClient(em, ent.Driver(drv)),
 		DB:      db,
 		Dialect: dialectName,
 		dsn:     dsn,
 		drv:     drv,
+		hub:     hub,
+		em:      em,
 	}, nil
 }
 
