@@ -3,9 +3,11 @@ package graph
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/directive"
 	"github.com/shopgraph/shopgraph/graph/gqlhttp"
+	"github.com/shopgraph/shopgraph/graph/gqlws"
 	"github.com/shopgraph/shopgraph/graph/inputtext"
 	"github.com/shopgraph/shopgraph/graph/limits"
 	"github.com/shopgraph/shopgraph/graph/loaders"
@@ -37,6 +40,9 @@ import (
 type Options struct {
 	// Loaders tunes the per-request dataloaders.
 	Loaders loaders.Config
+	// Events is where subscriptions hear of committed changes (the
+	// store's Hub); nil: subscriptions receive nothing.
+	Events *store.Hub
 	// Introspection enables schema introspection for everyone; without it
 	// only staff may introspect.
 	Introspection bool
@@ -85,13 +91,17 @@ const maxValidationErrors = 50
 // explicitly (gqlhttp.Transport: GET for queries, POST with a JSON body);
 // gqlgen's NewDefaultServer is not meant for production. Form and multipart
 // bodies are refused, so a cross-site form cannot post a mutation.
-func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, opts Options) http.Handler {
+func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, opts Options) *Handler {
 	rowrules.Install(client)
 	r := &Resolver{
 		client:   client,
 		tokens:   tokens,
 		validate: newValidator(),
 		loaders:  opts.Loaders,
+		events:   opts.Events,
+	}
+	if r.events == nil {
+		r.events = store.NewHub()
 	}
 	es := NewExecutableSchema(newConfig(r))
 	srv := handler.New(es)
@@ -103,8 +113,17 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	}
 	lim.Logger = logger
 	demand := limits.New(lim)
-	// One transport reads every request and writes every response: it
-	// owns the status codes and headers of GraphQL-over-HTTP (see gqlhttp).
+	// Subscriptions (and any operation) over graphql-transport-ws: first,
+	// since the HTTP transport answers every other request, upgrades
+	// included (400).
+	ws := gqlws.New(gqlws.Options{
+		Init:           socketViewer(tokens, logger),
+		OriginPatterns: originPatterns(opts.CORSOrigins),
+		Logger:         logger,
+	})
+	srv.AddTransport(ws)
+	// One transport reads every other request and writes every response:
+	// it owns the status codes and headers of GraphQL-over-HTTP (see gqlhttp).
 	srv.AddTransport(gqlhttp.NewTransport(gqlhttp.TransportOptions{
 		Schema:     es.Schema(),
 		SignedIn:   func(r *http.Request) bool { return !auth.FromContext(r.Context()).Anonymous() },
@@ -141,7 +160,13 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		ctx = store.LimitConcurrency(ctx, opts.MaxConnsPerRequest)
 		sched := loaders.NewScheduler(ctx, 0, r.loaders.Stall)
-		shape.Track(sched, graphql.GetOperationContext(ctx))
+		if oc := graphql.GetOperationContext(ctx); oc.Operation.Operation != ast.Subscription {
+			shape.Track(sched, oc)
+		}
+		// A subscription's fields resolve once per event, outside the
+		// count Track keeps of one execution: untracked, its scheduler
+		// runs each batch as soon as it is queued (correct, but a
+		// statement per loader call; batching per event is to come).
 		l := loaders.New(ctx, client, r.loaders, sched)
 		l.Narrow(graphql.GetOperationContext(ctx))
 		responses := next(loaders.With(ctx, l))
@@ -155,6 +180,19 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 			}
 			return res
 		}
+	})
+	// Each event of a subscription is resolved with fresh loaders, so a
+	// long-lived subscription never shows rows cached for an earlier one.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		if !graphql.HasOperationContext(ctx) {
+			return next(ctx) // a request refused before it had an operation
+		}
+		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+			if l, err := loaders.From(ctx); err == nil {
+				ctx = loaders.With(ctx, l.Renew(ctx))
+			}
+		}
+		return next(ctx)
 	})
 	// Mutations run one after another and each changes data: each gets
 	// fresh loaders, so its payload never shows rows cached before it ran.
@@ -220,7 +258,90 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 			MaxAge:         600,
 		}).Handler(h)
 	}
-	return gzhttp.GzipHandler(h)
+	// A WebSocket upgrade skips the request middleware: a socket lives
+	// for hours (no deadline, no in-flight slot), authenticates in its
+	// connection_init (browsers cannot set headers on one), and is
+	// hijacked (no gzip). Its client's address is still resolved, for the
+	// budget of an anonymous subscriber.
+	sockets := withClientIP(opts.TrustedProxies, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.ServeHTTP(w, r.WithContext(limits.WithReport(r.Context())))
+	}))
+	gz := gzhttp.GzipHandler(h)
+	return &Handler{ws: ws, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ws.Supports(r) {
+			sockets.ServeHTTP(w, r)
+			return
+		}
+		gz.ServeHTTP(w, r)
+	})}
+}
+
+// Handler is the GraphQL endpoint.
+type Handler struct {
+	http.Handler
+	ws *gqlws.Transport
+}
+
+// Shutdown closes the open WebSockets (1012, service restart) and waits
+// for their operations to end, or for ctx: http.Server.Shutdown does not
+// see hijacked connections.
+func (h *Handler) Shutdown(ctx context.Context) error { return h.ws.Shutdown(ctx) }
+
+// socketViewer authenticates a WebSocket from its connection_init payload:
+// {"Authorization": "Bearer <token>"}, or {"headers": {"Authorization":
+// …}} as some clients send it; none is anonymous. The connection's context
+// ends when the token stops being accepted, which closes the socket.
+func socketViewer(tokens *auth.Tokens, logger *slog.Logger) func(ctx context.Context, r *http.Request, payload map[string]any) (context.Context, error) {
+	return func(ctx context.Context, r *http.Request, payload map[string]any) (context.Context, error) {
+		header := authorizationOf(payload)
+		if header == "" {
+			return auth.WithViewer(ctx, auth.Viewer{}), nil
+		}
+		v, expires, err := tokens.Authenticate(ctx, header)
+		if errors.Is(err, auth.ErrRejected) {
+			logger.InfoContext(ctx, "rejected access token", "transport", "websocket", "err", err)
+			return nil, errors.New("invalid or expired access token")
+		}
+		if err != nil {
+			logger.WarnContext(ctx, "viewer lookup failed", "transport", "websocket", "err", err)
+			return nil, errors.New("could not check the access token; retry shortly")
+		}
+		ctx, cancel := context.WithDeadline(auth.WithViewer(ctx, v), expires)
+		context.AfterFunc(ctx, cancel) // ends with the connection or at expiry
+		return ctx, nil
+	}
+}
+
+// authorizationOf finds the Authorization value in a connection_init
+// payload, whatever the case of the key.
+func authorizationOf(payload map[string]any) string {
+	find := func(m map[string]any) string {
+		for k, v := range m {
+			if s, ok := v.(string); ok && strings.EqualFold(k, "Authorization") {
+				return s
+			}
+		}
+		return ""
+	}
+	if s := find(payload); s != "" {
+		return s
+	}
+	if h, ok := payload["headers"].(map[string]any); ok {
+		return find(h)
+	}
+	return ""
+}
+
+// originPatterns are the hosts of the CORS origins, as coder/websocket
+// matches them; the page's own origin is always allowed.
+func originPatterns(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
 }
 
 // newConfig wires the resolvers, the cost of every list field and every

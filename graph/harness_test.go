@@ -137,9 +137,14 @@ func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts 
 	}
 	counter.Tag = reqlog.ID
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(api, tokens, logger, cfg.Options))
+	if cfg.Events == nil {
+		cfg.Events = st.Events()
+	}
+	h := graph.NewHandler(api, tokens, logger, cfg.Options)
+	mux.Handle("/graphql", h)
 	srv := httptest.NewServer(reqlog.Middleware(logger)(mux))
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { h.Shutdown(context.Background()) })
 	return &env{dialect: st.Dialect, store: st, counter: counter, url: srv.URL + "/graphql", logs: logs, tokens: tokens, clock: cfg.clock}
 }
 

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -241,6 +242,10 @@ func rawPost(t *testing.T, endpoint, authorization string, length int, part stri
 	c.SetReadDeadline(time.Now().Add(time.Minute))
 	res, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("no answer within a minute: the server waits for the rest of the body")
+		}
 		t.Fatalf("read the answer: %v", err)
 	}
 	defer res.Body.Close()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/shop"
+	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/graph/auth"
 	"github.com/shopgraph/shopgraph/graph/loaders"
 )
@@ -16,6 +17,7 @@ type Resolver struct {
 	tokens   *auth.Tokens
 	validate *validator.Validate
 	loaders  loaders.Config
+	events   *store.Hub
 }
 
 // shop is the domain over the API's client, so its reads honour the

@@ -396,6 +396,21 @@ func (r *reviewResolver) Product(ctx context.Context, obj *ent.Review) (*ent.Pro
 	return nonNil(p, err, "product")
 }
 
+// OrderUpdated is the resolver for the orderUpdated field.
+func (r *subscriptionResolver) OrderUpdated(ctx context.Context, id string) (<-chan *ent.Order, error) {
+	return r.orderUpdated(ctx, id)
+}
+
+// InventoryChanged is the resolver for the inventoryChanged field.
+func (r *subscriptionResolver) InventoryChanged(ctx context.Context, productIds []string) (<-chan *ent.Variant, error) {
+	return r.inventoryChanged(ctx, productIds)
+}
+
+// OrderPlaced is the resolver for the orderPlaced field.
+func (r *subscriptionResolver) OrderPlaced(ctx context.Context) (<-chan *ent.Order, error) {
+	return r.orderPlaced(ctx)
+}
+
 // Orders is the resolver for the orders field.
 func (r *userResolver) Orders(ctx context.Context, obj *ent.User, first *int, after *string, last *int, before *string, orderBy *model.OrderBy[model.OrderOrderField]) (*model.Connection[*ent.Order], error) {
 	p, err := relay.NewPage(first, after, last, before, listing.Orders.Order(orderBy))
@@ -453,6 +468,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Review returns ReviewResolver implementation.
 func (r *Resolver) Review() ReviewResolver { return &reviewResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
@@ -460,13 +478,14 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 func (r *Resolver) Variant() VariantResolver { return &variantResolver{r} }
 
 type (
-	categoryResolver  struct{ *Resolver }
-	mutationResolver  struct{ *Resolver }
-	orderResolver     struct{ *Resolver }
-	orderLineResolver struct{ *Resolver }
-	productResolver   struct{ *Resolver }
-	queryResolver     struct{ *Resolver }
-	reviewResolver    struct{ *Resolver }
-	userResolver      struct{ *Resolver }
-	variantResolver   struct{ *Resolver }
+	categoryResolver     struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	orderResolver        struct{ *Resolver }
+	orderLineResolver    struct{ *Resolver }
+	productResolver      struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	reviewResolver       struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
+	userResolver         struct{ *Resolver }
+	variantResolver      struct{ *Resolver }
 )

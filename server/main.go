@@ -171,7 +171,16 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 	if rdb != nil {
 		defer rdb.Close()
 	}
-	handler, err := routes(cfg, st, rdb, logger)
+	// Change events reach this process's subscribers through one LISTEN
+	// connection (PostgreSQL); it stops with the server.
+	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	listened := make(chan error, 1)
+	go func() { listened <- st.Listen(listenCtx, logger, nil) }()
+	defer func() {
+		stopListening()
+		<-listened
+	}()
+	handler, api, err := routes(cfg, st, rdb, logger)
 	if err != nil {
 		return err
 	}
@@ -204,6 +213,12 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	// Sockets first (1012, service restart): the server's Shutdown does not
+	// see hijacked connections, and a client told to reconnect finds
+	// another instance while this one drains.
+	if err := api.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("shutdown: WebSocket operations still running at the drain deadline", "err", err)
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		// Drain deadline passed: cut the remaining connections before the
 		// deferred close of the database pool.
@@ -215,7 +230,7 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 
 // routes wires the HTTP surface: GraphQL, the playground and the probes.
 // rdb, if not nil, holds shared rate-limit buckets and persisted queries.
-func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger) (http.Handler, error) {
+func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger) (http.Handler, *graph.Handler, error) {
 	api := st.NewClient(ent.Currency(cfg.Currency)) // the API's own client: row-level rules are installed on it
 	key := cfg.JWTSecret
 	if len(key) == 0 {
@@ -225,7 +240,7 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 	}
 	tokens, err := auth.NewTokens(key, cfg.TokenTTL, api, logger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := graph.Options{
 		Introspection:      !cfg.production(),
@@ -238,6 +253,7 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		MaxInFlight:        cfg.MaxInFlight,
 		MaxConnsPerRequest: cfg.DBConnsPerRequest,
 		TrustedProxies:     cfg.TrustedProxies,
+		Events:             st.Events(),
 	}
 	// One rate-limit policy: the buckets live in this process, or in Redis
 	// when instances must share them (with the persisted queries).
@@ -248,7 +264,8 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 	}
 	opts.Limits = cfg.limitPolicy().Config(buckets, limits.Keys{Identity: graph.ByIdentity, ClientIP: graph.ByClientIP})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(api, tokens, logger, opts))
+	gql := graph.NewHandler(api, tokens, logger, opts)
+	mux.Handle("/graphql", gql)
 	if !cfg.production() {
 		mux.Handle("GET /{$}", playground.Handler("shopgraph", "/graphql"))
 	}
@@ -268,5 +285,5 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		}
 		io.WriteString(w, "ok\n")
 	})
-	return reqlog.Middleware(logger)(mux), nil
+	return reqlog.Middleware(logger)(mux), gql, nil
 }

@@ -35,7 +35,9 @@ func (s *Store) Listen(ctx context.Context, logger *slog.Logger, ready chan<- st
 			logger.Warn("event listener could not reconnect yet", "err", err)
 		}
 	})
-	defer l.Close()
+	// lib/pq's Close waits for a reconnect attempt in progress (up to its
+	// backoff, 10 s here) to end: a stopping server need not wait with it.
+	defer func() { go l.Close() }()
 	if err := l.Listen(EventChannel); err != nil {
 		return err
 	}

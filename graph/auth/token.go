@@ -95,8 +95,23 @@ var errBadToken = apperr.Errorf(apperr.Unauthenticated, "invalid or expired acce
 // accepted for longer than the lifetime in force now, whatever its exp
 // says: shortening TOKEN_TTL shortens the tokens already out.
 func (t *Tokens) Verify(token string) (id, version int, err error) {
+	c, err := t.verify(token)
+	if err != nil {
+		return 0, 0, err
+	}
+	return c.id, c.Version, nil
+}
+
+// verified is a token that passed Verify's checks.
+type verified struct {
+	*claims
+	id      int
+	expires time.Time // the earlier of exp and issue time + lifetime
+}
+
+func (t *Tokens) verify(token string) (verified, error) {
 	c := &claims{}
-	_, err = jwt.ParseWithClaims(token, c,
+	_, err := jwt.ParseWithClaims(token, c,
 		func(*jwt.Token) (any, error) { return t.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), // refuses "none" and RS/HS confusion
 		jwt.WithIssuer(issuer),
@@ -105,16 +120,47 @@ func (t *Tokens) Verify(token string) (id, version int, err error) {
 		jwt.WithTimeFunc(t.now),
 	)
 	if err != nil {
-		return 0, 0, err
+		return verified{}, err
 	}
 	if c.IssuedAt == nil || t.now().After(c.IssuedAt.Add(t.ttl)) {
-		return 0, 0, errors.New("token is older than the token lifetime")
+		return verified{}, errors.New("token is older than the token lifetime")
 	}
-	id, err = strconv.Atoi(c.Subject)
+	id, err := strconv.Atoi(c.Subject)
 	if err != nil || id <= 0 {
-		return 0, 0, errors.New("token subject is not a user id")
+		return verified{}, errors.New("token subject is not a user id")
 	}
-	return id, c.Version, nil
+	expires := c.IssuedAt.Add(t.ttl)
+	if c.ExpiresAt.Before(expires) {
+		expires = c.ExpiresAt.Time
+	}
+	return verified{claims: c, id: id, expires: expires}, nil
+}
+
+// ErrRejected is wrapped by every refusal of Authenticate that is the
+// token's fault (bad, expired, revoked, or its user gone): the client must
+// sign in again. Any other error is a failure to look the user up.
+var ErrRejected = errors.New("access token rejected")
+
+// Authenticate resolves an Authorization header value ("Bearer <token>")
+// to its viewer: it verifies the token, looks its user up (a revoked token
+// or a deleted user is refused) and returns when the token stops being
+// accepted.
+func (t *Tokens) Authenticate(ctx context.Context, header string) (Viewer, time.Time, error) {
+	v, err := t.subjectClaims(header)
+	if err != nil {
+		return Viewer{}, time.Time{}, fmt.Errorf("%w: %w", ErrRejected, err)
+	}
+	u, err := t.users.User.Query().Where(user.ID(v.id)).Select(user.FieldID, user.FieldRole, user.FieldTokenVersion).Only(ctx)
+	switch {
+	case err == nil && u.TokenVersion != v.Version:
+		return Viewer{}, time.Time{}, fmt.Errorf("%w: token of user %d was revoked (version %d, now %d)", ErrRejected, v.id, v.Version, u.TokenVersion)
+	case err == nil:
+		return Viewer{ID: u.ID, Role: u.Role}, v.expires, nil
+	case ent.IsNotFound(err):
+		return Viewer{}, time.Time{}, fmt.Errorf("%w: user %d does not exist", ErrRejected, v.id)
+	default:
+		return Viewer{}, time.Time{}, fmt.Errorf("look up user %d: %w", v.id, err)
+	}
 }
 
 // Middleware puts the Viewer of the request's bearer token in its context.
@@ -133,32 +179,23 @@ func (t *Tokens) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(WithViewer(ctx, Viewer{})))
 			return
 		}
-		id, version, err := t.subject(header)
-		if err != nil {
-			t.logger.InfoContext(ctx, "rejected access token", "err", err)
-			refuse(w)
-			return
-		}
-		u, err := t.users.User.Query().Where(user.ID(id)).Select(user.FieldID, user.FieldRole, user.FieldTokenVersion).Only(ctx)
+		v, _, err := t.Authenticate(ctx, header)
 		switch {
-		case err == nil && u.TokenVersion != version:
-			t.logger.InfoContext(ctx, "rejected access token", "err", fmt.Errorf("token of user %d was revoked (version %d, now %d)", id, version, u.TokenVersion))
-			refuse(w)
 		case err == nil:
-			next.ServeHTTP(w, r.WithContext(WithViewer(ctx, Viewer{ID: u.ID, Role: u.Role})))
-		case ent.IsNotFound(err):
-			t.logger.InfoContext(ctx, "rejected access token", "err", fmt.Errorf("user %d does not exist", id))
+			next.ServeHTTP(w, r.WithContext(WithViewer(ctx, v)))
+		case errors.Is(err, ErrRejected):
+			t.logger.InfoContext(ctx, "rejected access token", "err", err)
 			refuse(w)
 		case ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled):
 			// The client left; nobody reads an answer.
 		case ctx.Err() != nil:
-			t.logger.WarnContext(ctx, "viewer lookup ran past the deadline", "user", id, "err", err)
+			t.logger.WarnContext(ctx, "viewer lookup ran past the deadline", "err", err)
 			fail(w, http.StatusServiceUnavailable, apperr.Timeout, "the request took too long and was stopped")
 		case store.Unavailable(err):
-			t.logger.WarnContext(ctx, "viewer lookup failed: database unavailable", "user", id, "err", err)
+			t.logger.WarnContext(ctx, "viewer lookup failed: database unavailable", "err", err)
 			fail(w, http.StatusServiceUnavailable, apperr.Unavailable, "the service is temporarily unavailable; retry shortly")
 		default:
-			t.logger.ErrorContext(ctx, "viewer lookup failed", "user", id, "err", err)
+			t.logger.ErrorContext(ctx, "viewer lookup failed", "err", err)
 			fail(w, http.StatusInternalServerError, apperr.Internal, "internal error")
 		}
 	})
@@ -181,11 +218,19 @@ func (t *Tokens) Claimed(r *http.Request) (id int, ok bool) {
 // subject verifies the bearer token of an Authorization header and returns
 // its user ID and token version.
 func (t *Tokens) subject(header string) (id, version int, err error) {
+	v, err := t.subjectClaims(header)
+	if err != nil {
+		return 0, 0, err
+	}
+	return v.id, v.Version, nil
+}
+
+func (t *Tokens) subjectClaims(header string) (verified, error) {
 	scheme, token, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return 0, 0, errors.New("authorization header is not a bearer token")
+		return verified{}, errors.New("authorization header is not a bearer token")
 	}
-	return t.Verify(strings.TrimSpace(token))
+	return t.verify(strings.TrimSpace(token))
 }
 
 // refuse answers a bad token like a GraphQL request error, so clients

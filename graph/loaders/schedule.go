@@ -87,7 +87,9 @@ func (s *Scheduler) queue(f flusher) {
 	s.mu.Lock()
 	s.queued = append(s.queued, f)
 	s.mu.Unlock()
-	if s.closed.Load() {
+	// Ended, or nothing counted (an untracked scheduler: a subscription's
+	// events): nothing can add to the batch, so it runs now.
+	if s.closed.Load() || s.active.Load() <= 0 {
 		s.dispatch()
 	}
 }

@@ -261,6 +261,10 @@ type SignUpInput struct {
 	Name string `json:"name" validate:"required,min=1,max=200"`
 }
 
+// Live updates, over graphql-transport-ws (WebSocket) on /graphql. Each event is the object as the subscriber may see it at that moment, loaded under the subscriber's own viewer: the same row rules and field directives apply as for queries. Events arrive only for changes that committed. After a gap (a reconnect between the API and its database, or a subscriber too slow to keep up), the current state is sent again, so a client may get an unchanged object; it never misses the latest state.
+type Subscription struct {
+}
+
 // Changes to the viewer's own account.
 type UpdateAccountInput struct {
 	// New display name.
