@@ -117,7 +117,7 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	// since the HTTP transport answers every other request, upgrades
 	// included (400).
 	ws := gqlws.New(gqlws.Options{
-		Init:           socketViewer(tokens, logger),
+		Init:           socketViewer(tokens, r.events, logger),
 		OriginPatterns: originPatterns(opts.CORSOrigins),
 		Logger:         logger,
 	})
@@ -291,7 +291,7 @@ func (h *Handler) Shutdown(ctx context.Context) error { return h.ws.Shutdown(ctx
 // {"Authorization": "Bearer <token>"}, or {"headers": {"Authorization":
 // …}} as some clients send it; none is anonymous. The connection's context
 // ends when the token stops being accepted, which closes the socket.
-func socketViewer(tokens *auth.Tokens, logger *slog.Logger) func(ctx context.Context, r *http.Request, payload map[string]any) (context.Context, error) {
+func socketViewer(tokens *auth.Tokens, hub *store.Hub, logger *slog.Logger) func(ctx context.Context, r *http.Request, payload map[string]any) (context.Context, error) {
 	return func(ctx context.Context, r *http.Request, payload map[string]any) (context.Context, error) {
 		header := authorizationOf(payload)
 		if header == "" {
@@ -307,7 +307,27 @@ func socketViewer(tokens *auth.Tokens, logger *slog.Logger) func(ctx context.Con
 			return nil, errors.New("could not check the access token; retry shortly")
 		}
 		ctx, cancel := context.WithDeadline(auth.WithViewer(ctx, v), expires)
-		context.AfterFunc(ctx, cancel) // ends with the connection or at expiry
+		// It also ends when the user's tokens are revoked (sign-out,
+		// password change): the revocation is a change event like any
+		// other, heard by every instance. After a gap in the events the
+		// token is checked again.
+		sub := hub.Subscribe(store.UserTopic(v.ID))
+		go func() {
+			defer sub.Close()
+			defer cancel()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-sub.C:
+					return
+				case <-sub.Resyncs():
+					if _, _, err := tokens.Authenticate(ctx, header); errors.Is(err, auth.ErrRejected) {
+						return
+					}
+				}
+			}
+		}()
 		return ctx, nil
 	}
 }

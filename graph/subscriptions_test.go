@@ -184,8 +184,9 @@ func TestSubscriptions(t *testing.T) {
 		if code := anon.refusal("new"); code != "FORBIDDEN" && code != "UNAUTHENTICATED" {
 			t.Fatalf("anonymous orderPlaced: got %s, want FORBIDDEN", code)
 		}
-		// The hub has the two subscriptions before anything is changed.
-		waitFor(t, func() bool { return e.store.Events().Subscribers() == 2 })
+		// The hub has the two subscriptions before anything is changed,
+		// and the staff socket's own (its token's revocations).
+		waitFor(t, func() bool { return e.store.Events().Subscribers() == 3 })
 
 		if r := place(customer, 10); r.code(t) != "OUT_OF_STOCK" {
 			t.Fatalf("an order for more than the stock: got %s", r.body)
@@ -240,4 +241,36 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 	t.Fatal("condition not reached within 30 s")
+}
+
+// TestSocketClosesWhenTokensRevoked: signing out (on any instance: the
+// revocation is a change event) closes the sockets the account's tokens
+// opened, with 4403; another account's socket stays open.
+func TestSocketClosesWhenTokensRevoked(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d string) {
+		e := newEnv(t, d)
+		if d != "sqlite3" {
+			listenEvents(t, e.store)
+		}
+		ctx := context.Background()
+		u := e.store.Client.User.Create().SetEmail("c@example.com").SetName("C").SaveX(ctx)
+		other := e.store.Client.User.Create().SetEmail("o@example.com").SetName("O").SaveX(ctx)
+		mine := dialWS(t, e, e.bearer(t, u))
+		theirs := dialWS(t, e, e.bearer(t, other))
+		waitFor(t, func() bool { return e.store.Events().Subscribers() == 2 })
+
+		if r := edgePost(t, e.as(t, u), `mutation { signOut { signedOut } }`); !strings.Contains(string(r.body), `"signedOut":true`) {
+			t.Fatalf("signOut: %s", r.body)
+		}
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		_, _, err := mine.c.Read(rctx)
+		if code := websocket.CloseStatus(err); code != 4403 {
+			t.Fatalf("the signed-out account's socket: got %v (close status %d), want closed with 4403", err, code)
+		}
+		theirs.send(map[string]any{"type": "ping"})
+		if m := theirs.read(); m["type"] != "pong" {
+			t.Fatalf("another account's socket: got %v, want pong (still open)", m)
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/order"
+	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/ent/variant"
 )
 
@@ -47,6 +48,9 @@ const (
 	// Resync: events may have been lost (the listener reconnected, or the
 	// subscriber was too slow); reload what you show.
 	Resync
+	// TokensRevoked: the user's access tokens were revoked (sign-out,
+	// password change); connections authenticated by them must end.
+	TokensRevoked
 )
 
 // Event is one committed change.
@@ -65,6 +69,9 @@ func ProductTopic(id int) string { return "product:" + strconv.Itoa(id) }
 // NewOrdersTopic is the hub topic of every order placed.
 const NewOrdersTopic = "orders"
 
+// UserTopic is the hub topic of one user's token revocations.
+func UserTopic(id int) string { return "user:" + strconv.Itoa(id) }
+
 func (e Event) topics() []string {
 	switch e.Kind {
 	case OrderPlaced:
@@ -73,6 +80,8 @@ func (e Event) topics() []string {
 		return []string{OrderTopic(e.ID)}
 	case VariantChanged:
 		return []string{ProductTopic(e.Product)}
+	case TokensRevoked:
+		return []string{UserTopic(e.ID)}
 	}
 	return nil
 }
@@ -189,6 +198,32 @@ func (p pendingEvents) empty() bool {
 	return len(p.placed) == 0 && len(p.updated) == 0 && len(p.variants) == 0 && len(p.known) == 0
 }
 
+// userHook notes users whose tokens were revoked (token_version moved).
+func (em *emitter) userHook(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		um, ok := m.(*ent.UserMutation)
+		if !ok {
+			return nil, fmt.Errorf("events: unexpected mutation %T", m)
+		}
+		if m.Op().Is(ent.OpCreate) || !changes(m, []string{user.FieldTokenVersion}) {
+			return next.Mutate(ctx, m)
+		}
+		ids, err := um.IDs(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("events: users revoked: %w", err)
+		}
+		v, err := next.Mutate(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		var p pendingEvents
+		for _, id := range ids {
+			p.known = append(p.known, Event{Kind: TokensRevoked, ID: id})
+		}
+		return v, em.note(ctx, um, p)
+	})
+}
+
 func (p pendingEvents) plus(q pendingEvents) pendingEvents {
 	return pendingEvents{
 		placed:   append(slices.Clip(p.placed), q.placed...),
@@ -208,6 +243,7 @@ func (em *emitter) install(c *ent.Client) {
 	c.Order.Use(em.orderHook)
 	c.Variant.Use(em.variantHook)
 	c.StockMovement.Use(em.movementHook)
+	c.User.Use(em.userHook)
 }
 
 // orderHook notes orders created and orders whose status changed.
@@ -352,7 +388,9 @@ func (em *emitter) resolve(ctx context.Context, db querier, p pendingEvents) ([]
 	}
 	known := map[int]bool{}
 	for _, e := range p.known {
-		known[e.ID] = true
+		if e.Kind == VariantChanged {
+			known[e.ID] = true
+		}
 		out = append(out, e)
 	}
 	var ids []int
