@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -38,13 +39,20 @@ func listenEvents(t *testing.T, st *store.Store) {
 // payload, which must be acknowledged.
 func dialWS(t *testing.T, e *env, payload map[string]any) *wsClient {
 	t.Helper()
+	w := connectWS(t, e, payload)
+	t.Cleanup(func() { w.c.CloseNow() })
+	return w
+}
+
+// connectWS is dialWS leaving the closing to the caller.
+func connectWS(t *testing.T, e *env, payload map[string]any) *wsClient {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.url, "http"), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
-	t.Cleanup(func() { c.CloseNow() })
 	w := &wsClient{t: t, c: c}
 	w.send(map[string]any{"type": "connection_init", "payload": payload})
 	if m := w.read(); m["type"] != "connection_ack" {
@@ -273,4 +281,39 @@ func TestSocketClosesWhenTokensRevoked(t *testing.T) {
 			t.Fatalf("another account's socket: got %v, want pong (still open)", m)
 		}
 	})
+}
+
+// TestSubscriptionSoak: 2,000 connect, subscribe, disconnect cycles leave
+// nothing behind: the hub's subscriptions, the open sockets and the
+// goroutines come back to where they were before (heap figures are in
+// the closing note, not asserted: they depend on the collector).
+func TestSubscriptionSoak(t *testing.T) {
+	e := newEnv(t, "sqlite3")
+	variants := checkoutStock(t, e.store.Client, "soak", 1)
+	pid := relay.ToGlobalID("Product", variants[0].ProductID)
+	// One cycle first: lazily started goroutines (the HTTP server's, the
+	// pool's) belong to the baseline.
+	cycle := func() {
+		w := connectWS(t, e, nil)
+		w.subscribe("1", `subscription($p: [ID!]!) { inventoryChanged(productIds: $p) { id inStock } }`, map[string]any{"p": []string{pid}})
+		w.next("1")
+		w.c.Close(websocket.StatusNormalClosure, "")
+	}
+	cycle()
+	waitFor(t, func() bool { return e.store.Events().Subscribers() == 0 })
+	base := runtime.NumGoroutine()
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse
+	}
+	before := heap()
+	for range 2000 {
+		cycle()
+	}
+	waitFor(t, func() bool { return e.store.Events().Subscribers() == 0 })
+	var now int
+	waitFor(t, func() bool { now = runtime.NumGoroutine(); return now <= base })
+	t.Logf("goroutines: %d before, %d after 2,000 cycles; heap in use %.1f MB before, %.1f MB after", base, now, float64(before)/1e6, float64(heap())/1e6)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -133,7 +134,9 @@ func (s *server) wait(t *testing.T) {
 			t.Errorf("run after cancel: got error %v, want nil; output:\n%s", err, s.out)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatalf("run after cancel: got it still running after 5s, want it returned; output:\n%s", s.out)
+		var stacks strings.Builder
+		pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+		t.Fatalf("run after cancel: got it still running after 5s, want it returned; output:\n%s\ngoroutines:\n%s", s.out, stacks.String())
 	}
 }
 

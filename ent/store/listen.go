@@ -38,8 +38,17 @@ func (s *Store) Listen(ctx context.Context, logger *slog.Logger, ready chan<- st
 	// lib/pq's Close waits for a reconnect attempt in progress (up to its
 	// backoff, 10 s here) to end: a stopping server need not wait with it.
 	defer func() { go l.Close() }()
-	if err := l.Listen(EventChannel); err != nil {
-		return err
+	// Listen waits until the listener has a connection, which may never
+	// come (the database is gone): wait with ctx instead. Close wakes it.
+	listening := make(chan error, 1)
+	go func() { listening <- l.Listen(EventChannel) }()
+	select {
+	case err := <-listening:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		return nil
 	}
 	if ready != nil {
 		close(ready)

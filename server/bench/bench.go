@@ -91,6 +91,8 @@ type report struct {
 	Runs       []runResult `json:"runs"`
 	// Abuse is the -abusers experiment, if run.
 	Abuse *abuseResult `json:"abuse,omitempty"`
+	// Fanout is the -subscribers experiment, if run.
+	Fanout *fanoutResult `json:"fanout,omitempty"`
 }
 
 // bench is one benchmark invocation's shared state.
@@ -181,9 +183,19 @@ func benchmark(ctx context.Context, o options, stdout, log io.Writer) (err error
 		}
 		rep.Abuse = &ab
 	}
+	if o.subs > 0 {
+		fo, err := b.fanout(ctx, o.subs)
+		if err != nil {
+			return fmt.Errorf("subscription experiment: %w", err)
+		}
+		rep.Fanout = &fo
+	}
 	writeTable(stdout, rep)
 	if rep.Abuse != nil {
 		writeAbuse(stdout, *rep.Abuse)
+	}
+	if rep.Fanout != nil {
+		writeFanout(stdout, *rep.Fanout)
 	}
 	if err := writeJSON(o.out, rep); err != nil {
 		return err

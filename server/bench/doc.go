@@ -107,6 +107,15 @@
 // CPU per abusive request (the abused run's CPU less the normal requests'
 // cost measured alone) and the RSS 5 s after the flood.
 //
+// Subscriptions (-subscribers N): N anonymous WebSocket clients
+// (graphql-transport-ws) subscribe to inventoryChanged of one product on a
+// fresh server, then the staff account changes one of its variants' stock
+// ten times over HTTP. It prints the server's RSS per idle subscription,
+// the time from sending each mutation to each subscriber's event (p50,
+// p99, max; it includes the mutation, whose own p50 is beside it), missed
+// events, and SQL statements per event (pg_stat_statements calls over the
+// rounds less the mutation's own, per round).
+//
 // It must not import the server's packages (graph, ent): it drives the
 // built binary over HTTP like any client, and its plain handler is the
 // floor the server is compared with, not a part of it.

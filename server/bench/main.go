@@ -63,6 +63,7 @@ type options struct {
 	keep      bool
 	serverEnv []string
 	abusers   int
+	subs      int
 }
 
 func parseOptions(args []string, stdout io.Writer) (options, error) {
@@ -90,6 +91,7 @@ func parseOptions(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", filepath.Join(tmp, "bench-results.json"), "JSON file for all figures")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work folder (binary, logs) after a successful run")
 	fs.IntVar(&o.abusers, "abusers", 0, "after the scenarios, measure normal users (lookup at -rate) alone and with this many abusive clients, on production limits (0: skip)")
+	fs.IntVar(&o.subs, "subscribers", 0, "after the scenarios, measure this many WebSocket subscribers of one product's inventory: memory per idle subscription, event latency, statements per event (0: skip)")
 	fs.Func("server-env", "NAME=value added to the server's environment (repeatable), e.g. -server-env GOGC=200", func(v string) error {
 		if !strings.Contains(v, "=") {
 			return fmt.Errorf("want NAME=value, got %q", v)
@@ -112,6 +114,9 @@ func parseOptions(args []string, stdout io.Writer) (options, error) {
 	}
 	if o.abusers > 0 && o.rate <= 0 {
 		return o, errors.New("-abusers needs -rate: the normal users' open loop")
+	}
+	if o.subs < 0 {
+		return o, errors.New("-subscribers must not be negative")
 	}
 	if o.abusers < 0 {
 		return o, errors.New("-abusers must not be negative")
