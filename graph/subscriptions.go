@@ -63,20 +63,8 @@ func live[T any](ctx context.Context, sub *store.Subscription, initial bool, loa
 	return out
 }
 
-// typedID decodes a global ID that must name a typ.
-func typedID(field, gid, typ string) (int, error) {
-	t, id, err := relay.FromGlobalID(field, gid)
-	if err != nil {
-		return 0, err
-	}
-	if t != typ {
-		return 0, apperr.Invalid(field, "not a %s ID", typ)
-	}
-	return id, nil
-}
-
 func (r *subscriptionResolver) orderUpdated(ctx context.Context, gid string) (<-chan *ent.Order, error) {
-	id, err := typedID("id", gid, "Order")
+	id, err := relay.IDOf("id", "Order", gid)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +89,7 @@ func (r *subscriptionResolver) inventoryChanged(ctx context.Context, gids []stri
 	}
 	var ids []int
 	for _, gid := range gids {
-		id, err := typedID("productIds", gid, "Product")
+		id, err := relay.IDOf("productIds", "Product", gid)
 		if err != nil {
 			return nil, err
 		}

@@ -3,7 +3,6 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"runtime"
 	"strings"
 	"testing"
@@ -12,7 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/shopgraph/shopgraph/ent"
-	"github.com/shopgraph/shopgraph/ent/store"
+	"github.com/shopgraph/shopgraph/ent/store/storetest"
 	"github.com/shopgraph/shopgraph/ent/user"
 	"github.com/shopgraph/shopgraph/graph/relay"
 )
@@ -21,18 +20,6 @@ import (
 type wsClient struct {
 	t *testing.T
 	c *websocket.Conn
-}
-
-// listenEvents feeds st's hub from PostgreSQL for the test (on SQLite the
-// hooks feed it directly).
-func listenEvents(t *testing.T, st *store.Store) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() { done <- st.Listen(ctx, slog.New(slog.DiscardHandler), ready) }()
-	t.Cleanup(func() { cancel(); <-done })
-	<-ready
 }
 
 // dialWS connects to e's endpoint and completes connection_init with
@@ -159,9 +146,7 @@ func (e *env) bearer(t *testing.T, u *ent.User) map[string]any {
 func TestSubscriptions(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d string) {
 		e := newEnv(t, d)
-		if d != "sqlite3" {
-			listenEvents(t, e.store)
-		}
+		storetest.Listen(t, e.store)
 		ctx := context.Background()
 		variants := checkoutStock(t, e.store.Client, "live", 3)
 		v := variants[0]
@@ -257,9 +242,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestSocketClosesWhenTokensRevoked(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d string) {
 		e := newEnv(t, d)
-		if d != "sqlite3" {
-			listenEvents(t, e.store)
-		}
+		storetest.Listen(t, e.store)
 		ctx := context.Background()
 		u := e.store.Client.User.Create().SetEmail("c@example.com").SetName("C").SaveX(ctx)
 		other := e.store.Client.User.Create().SetEmail("o@example.com").SetName("O").SaveX(ctx)

@@ -198,32 +198,6 @@ func (p pendingEvents) empty() bool {
 	return len(p.placed) == 0 && len(p.updated) == 0 && len(p.variants) == 0 && len(p.known) == 0
 }
 
-// userHook notes users whose tokens were revoked (token_version moved).
-func (em *emitter) userHook(next ent.Mutator) ent.Mutator {
-	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-		um, ok := m.(*ent.UserMutation)
-		if !ok {
-			return nil, fmt.Errorf("events: unexpected mutation %T", m)
-		}
-		if m.Op().Is(ent.OpCreate) || !changes(m, []string{user.FieldTokenVersion}) {
-			return next.Mutate(ctx, m)
-		}
-		ids, err := um.IDs(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("events: users revoked: %w", err)
-		}
-		v, err := next.Mutate(ctx, m)
-		if err != nil {
-			return nil, err
-		}
-		var p pendingEvents
-		for _, id := range ids {
-			p.known = append(p.known, Event{Kind: TokensRevoked, ID: id})
-		}
-		return v, em.note(ctx, um, p)
-	})
-}
-
 func (p pendingEvents) plus(q pendingEvents) pendingEvents {
 	return pendingEvents{
 		placed:   append(slices.Clip(p.placed), q.placed...),
@@ -240,92 +214,75 @@ type emitter struct {
 }
 
 func (em *emitter) install(c *ent.Client) {
-	c.Order.Use(em.orderHook)
-	c.Variant.Use(em.variantHook)
-	c.StockMovement.Use(em.movementHook)
-	c.User.Use(em.userHook)
+	c.Order.Use(em.changeHook([]string{order.FieldStatus}, func(created ent.Value, changed []int) (p pendingEvents) {
+		if o, ok := created.(*ent.Order); ok {
+			p.placed = []int{o.ID}
+		}
+		p.updated = changed
+		return p
+	}))
+	c.Variant.Use(em.changeHook([]string{variant.FieldPrice, variant.FieldStock}, func(created ent.Value, changed []int) (p pendingEvents) {
+		if v, ok := created.(*ent.Variant); ok {
+			p.known = []Event{{Kind: VariantChanged, ID: v.ID, Product: v.ProductID}}
+		}
+		p.variants = changed
+		return p
+	}))
+	// The checkout and its cancellation change stock with SQL of their
+	// own, and record every change as a stock movement: its variant
+	// changed.
+	c.StockMovement.Use(em.changeHook(nil, func(created ent.Value, _ []int) (p pendingEvents) {
+		if sm, ok := created.(*ent.StockMovement); ok {
+			p.variants = []int{sm.VariantID}
+		}
+		return p
+	}))
+	// A moved token_version revokes the user's tokens (sign-out,
+	// password change).
+	c.User.Use(em.changeHook([]string{user.FieldTokenVersion}, func(_ ent.Value, changed []int) (p pendingEvents) {
+		for _, id := range changed {
+			p.known = append(p.known, Event{Kind: TokensRevoked, ID: id})
+		}
+		return p
+	}))
 }
 
-// orderHook notes orders created and orders whose status changed.
-func (em *emitter) orderHook(next ent.Mutator) ent.Mutator {
-	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-		om, ok := m.(*ent.OrderMutation)
-		if !ok {
-			return nil, fmt.Errorf("events: unexpected mutation %T", m)
-		}
-		var ids []int
-		if !m.Op().Is(ent.OpCreate) && changes(m, []string{order.FieldStatus}) {
-			var err error
-			if ids, err = om.IDs(ctx); err != nil {
-				return nil, fmt.Errorf("events: orders changed: %w", err)
-			}
-		}
-		v, err := next.Mutate(ctx, m)
-		if err != nil {
-			return nil, err
-		}
-		var p pendingEvents
-		switch {
-		case m.Op().Is(ent.OpCreate):
-			if o, ok := v.(*ent.Order); ok {
-				p.placed = []int{o.ID}
-			}
-		default:
-			p.updated = ids
-		}
-		return v, em.note(ctx, om, p)
-	})
+// idMutation is what changeHook needs of a mutation.
+type idMutation interface {
+	ent.Mutation
+	mutationTx
+	IDs(context.Context) ([]int, error)
 }
 
-// variantHook notes variants whose price or stock changed, or that were
-// created.
-func (em *emitter) variantHook(next ent.Mutator) ent.Mutator {
-	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-		vm, ok := m.(*ent.VariantMutation)
-		if !ok {
-			return nil, fmt.Errorf("events: unexpected mutation %T", m)
-		}
-		var ids []int
-		if m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && changes(m, []string{variant.FieldPrice, variant.FieldStock}) {
-			var err error
-			if ids, err = vm.IDs(ctx); err != nil {
-				return nil, fmt.Errorf("events: variants changed: %w", err)
+// changeHook notes the events of one entity's mutations: notes gets the
+// row a create made (else nil) and the IDs of the rows an update that
+// sets one of fields changed. Those are chosen before the update runs: its
+// predicates may no longer match afterwards.
+func (em *emitter) changeHook(fields []string, notes func(created ent.Value, changed []int) pendingEvents) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			im, ok := m.(idMutation)
+			if !ok {
+				return nil, fmt.Errorf("events: unexpected mutation %T", m)
 			}
-		}
-		v, err := next.Mutate(ctx, m)
-		if err != nil {
-			return nil, err
-		}
-		var p pendingEvents
-		if m.Op().Is(ent.OpCreate) {
-			if vv, ok := v.(*ent.Variant); ok {
-				p.known = []Event{{Kind: VariantChanged, ID: vv.ID, Product: vv.ProductID}}
+			var changed []int
+			if len(fields) > 0 && m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && changes(m, fields) {
+				var err error
+				if changed, err = im.IDs(ctx); err != nil {
+					return nil, fmt.Errorf("events: rows of %s changed: %w", m.Type(), err)
+				}
 			}
-		} else {
-			p.variants = ids
-		}
-		return v, em.note(ctx, vm, p)
-	})
-}
-
-// movementHook notes the variant of each stock movement: the checkout and
-// its cancellation change stock with SQL of their own, and record it so.
-func (em *emitter) movementHook(next ent.Mutator) ent.Mutator {
-	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-		sm, ok := m.(*ent.StockMovementMutation)
-		if !ok {
-			return nil, fmt.Errorf("events: unexpected mutation %T", m)
-		}
-		v, err := next.Mutate(ctx, m)
-		if err != nil || !m.Op().Is(ent.OpCreate) {
-			return v, err
-		}
-		id, ok := sm.VariantID()
-		if !ok {
-			return v, nil
-		}
-		return v, em.note(ctx, sm, pendingEvents{variants: []int{id}})
-	})
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return nil, err
+			}
+			var created ent.Value
+			if m.Op().Is(ent.OpCreate) {
+				created = v
+			}
+			return v, em.note(ctx, im, notes(created, changed))
+		})
+	}
 }
 
 // note sends p when the mutation's transaction commits, or now if it runs

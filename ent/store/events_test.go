@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -16,26 +15,11 @@ import (
 	"github.com/shopgraph/shopgraph/ent/store/storetest"
 )
 
-// listening opens a store of dialectName whose hub is fed (Listen on
-// PostgreSQL), stopped when the test ends.
+// listening opens a store of dialectName whose hub is fed.
 func listening(t *testing.T, dialectName string) *store.Store {
 	t.Helper()
 	st := storetest.Open(t, dialectName, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() { done <- st.Listen(ctx, slog.New(slog.DiscardHandler), ready) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Listen: got error %v, want nil", err)
-		}
-	})
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("Listen ended before listening: %v", err)
-	}
+	storetest.Listen(t, st)
 	return st
 }
 

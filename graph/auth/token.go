@@ -146,7 +146,7 @@ var ErrRejected = errors.New("access token rejected")
 // or a deleted user is refused) and returns when the token stops being
 // accepted.
 func (t *Tokens) Authenticate(ctx context.Context, header string) (Viewer, time.Time, error) {
-	v, err := t.subjectClaims(header)
+	v, err := t.subject(header)
 	if err != nil {
 		return Viewer{}, time.Time{}, fmt.Errorf("%w: %w", ErrRejected, err)
 	}
@@ -211,21 +211,12 @@ func (t *Tokens) Claimed(r *http.Request) (id int, ok bool) {
 	if header == "" {
 		return 0, false
 	}
-	id, _, err := t.subject(header)
-	return id, err == nil
+	v, err := t.subject(header)
+	return v.id, err == nil
 }
 
-// subject verifies the bearer token of an Authorization header and returns
-// its user ID and token version.
-func (t *Tokens) subject(header string) (id, version int, err error) {
-	v, err := t.subjectClaims(header)
-	if err != nil {
-		return 0, 0, err
-	}
-	return v.id, v.Version, nil
-}
-
-func (t *Tokens) subjectClaims(header string) (verified, error) {
+// subject verifies the bearer token of an Authorization header.
+func (t *Tokens) subject(header string) (verified, error) {
 	scheme, token, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return verified{}, errors.New("authorization header is not a bearer token")

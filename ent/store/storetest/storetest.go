@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -327,4 +328,26 @@ func (c *Counter) String() string {
 		fmt.Fprintf(&b, "%d: %s %v%s\n", i+1, s.Query, s.Args, tx)
 	}
 	return b.String()
+}
+
+// Listen feeds st's hub from the database (Store.Listen; on SQLite the
+// hooks feed it themselves) until the test ends, and returns once the
+// listener is in place.
+func Listen(t testing.TB, st *store.Store) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- st.Listen(ctx, slog.New(slog.DiscardHandler), ready) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Listen: got error %v, want nil", err)
+		}
+	})
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("Listen ended before listening: %v", err)
+	}
 }
