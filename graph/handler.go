@@ -160,39 +160,46 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		ctx = store.LimitConcurrency(ctx, opts.MaxConnsPerRequest)
 		sched := loaders.NewScheduler(ctx, 0, r.loaders.Stall)
-		if oc := graphql.GetOperationContext(ctx); oc.Operation.Operation != ast.Subscription {
+		oc := graphql.GetOperationContext(ctx)
+		subscription := oc.Operation.Operation == ast.Subscription
+		if subscription {
+			// Its fields resolve once per event, each event with its own
+			// loaders and count (AroundResponses, below).
+			ctx = withFeed(ctx, &feed{events: shape.TrackEvents(oc)})
+		} else {
 			shape.Track(sched, oc)
 		}
-		// A subscription's fields resolve once per event, outside the
-		// count Track keeps of one execution: untracked, its scheduler
-		// runs each batch as soon as it is queued (correct, but a
-		// statement per loader call; batching per event is to come).
 		l := loaders.New(ctx, client, r.loaders, sched)
-		l.Narrow(graphql.GetOperationContext(ctx))
+		l.Narrow(oc)
 		responses := next(loaders.With(ctx, l))
 		return func(ctx context.Context) *graphql.Response {
 			res := responses(ctx)
-			if _, stalled := sched.Stats(); stalled > 0 {
-				// Work escaped the scheduler's count, or the operation
-				// blocked elsewhere: the answer is right, but a level
-				// waited the stall window. Worth a look.
-				logger.WarnContext(ctx, "dataloader batch ran after a stall", "request_id", reqlog.ID(ctx), "batches", stalled)
+			if !subscription {
+				warnStalled(ctx, logger, sched)
 			}
 			return res
 		}
 	})
-	// Each event of a subscription is resolved with fresh loaders, so a
-	// long-lived subscription never shows rows cached for an earlier one.
+	// Each event of a subscription is resolved with loaders of its own,
+	// batching by its own count and sharing rows with the other
+	// subscribers of the same event (loaders.ForEvent).
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		if !graphql.HasOperationContext(ctx) {
-			return next(ctx) // a request refused before it had an operation
+		f := feedOf(ctx)
+		if f == nil || f.next == nil {
+			return next(ctx) // not a subscription, or one that failed to start
 		}
-		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
-			if l, err := loaders.From(ctx); err == nil {
-				ctx = loaders.With(ctx, l.Renew(ctx))
-			}
+		obj, shared, ok := f.next(ctx)
+		l, err := loaders.From(ctx)
+		if !ok || err != nil {
+			return next(ctx) // ended: gqlgen ends the stream
 		}
-		return next(ctx)
+		ctx, cancel := context.WithCancel(ctx) // the event's scheduler ends with it
+		defer cancel()
+		sched := loaders.NewScheduler(ctx, 0, r.loaders.Stall)
+		f.events.Expect(sched, obj)
+		res := next(loaders.With(ctx, l.ForEvent(ctx, sched, shared)))
+		warnStalled(ctx, logger, sched)
+		return res
 	})
 	// Mutations run one after another and each changes data: each gets
 	// fresh loaders, so its payload never shows rows cached before it ran.
@@ -274,6 +281,16 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 		}
 		gz.ServeHTTP(w, r)
 	})}
+}
+
+// warnStalled logs an operation (or subscription event) whose batches ran
+// after a stall: work escaped the scheduler's count, or the operation
+// blocked elsewhere. The answer is right, but a level waited the stall
+// window. Worth a look.
+func warnStalled(ctx context.Context, logger *slog.Logger, sched *loaders.Scheduler) {
+	if _, stalled := sched.Stats(); stalled > 0 {
+		logger.WarnContext(ctx, "dataloader batch ran after a stall", "request_id", reqlog.ID(ctx), "batches", stalled)
+	}
 }
 
 // Handler is the GraphQL endpoint.

@@ -9,7 +9,9 @@ import (
 	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/ent/variant"
 	"github.com/shopgraph/shopgraph/graph/apperr"
+	"github.com/shopgraph/shopgraph/graph/loaders"
 	"github.com/shopgraph/shopgraph/graph/relay"
+	"github.com/shopgraph/shopgraph/graph/rowrules"
 )
 
 // Subscriptions turn the store's change events (IDs only) into objects:
@@ -24,16 +26,49 @@ const maxInventoryProducts = 20
 // maxResyncOrders caps the orders one resync of orderPlaced sends.
 const maxResyncOrders = 100
 
+// feed hands a subscription's objects, one per response, to the
+// AroundResponses handler that sends them (NewHandler), with the event each
+// came from: the handler installs that event's loaders before gqlgen
+// resolves the object's fields. gqlgen's own per-event context
+// (@subscriptionContext) reaches AroundResponses only after the fields
+// have been resolved, too late for their loaders.
+type feed struct {
+	events *loaders.Events
+	// next, set by the subscription's resolver, waits for the next object
+	// and puts it where gqlgen reads it; ok false: the stream has ended.
+	next func(ctx context.Context) (obj any, shared *store.Shared, ok bool)
+}
+
+type feedKey struct{}
+
+func withFeed(ctx context.Context, f *feed) context.Context {
+	return context.WithValue(ctx, feedKey{}, f)
+}
+
+func feedOf(ctx context.Context) *feed {
+	f, _ := ctx.Value(feedKey{}).(*feed)
+	return f
+}
+
+// delivery is one object of a subscription and the event it came from.
+type delivery[T any] struct {
+	obj    T
+	shared *store.Shared
+}
+
 // live runs a subscription until ctx ends: for each event of sub (and for
 // each resync it is owed) it sends what load returns. With initial, it
 // first sends the current state (load of a Resync): the client then knows
 // the subscription is in place, and nothing that happened between its
 // query and its subscription is lost. A load error ends it: gqlgen then
 // completes the operation.
+//
+// Objects go out through ctx's feed: the channel gqlgen reads is filled
+// one object at a time by the response that sends it.
 func live[T any](ctx context.Context, sub *store.Subscription, initial bool, load func(ctx context.Context, e store.Event) ([]T, error)) <-chan T {
-	out := make(chan T)
+	deliveries := make(chan delivery[T])
 	go func() {
-		defer close(out)
+		defer close(deliveries)
 		defer sub.Close()
 		for first := initial; ; first = false {
 			var e store.Event
@@ -53,14 +88,68 @@ func live[T any](ctx context.Context, sub *store.Subscription, initial bool, loa
 			}
 			for _, o := range objs {
 				select {
-				case out <- o:
+				case deliveries <- delivery[T]{o, e.Shared}:
 				case <-ctx.Done():
 					return
 				}
 			}
 		}
 	}()
+	out := make(chan T, 1)
+	f := feedOf(ctx)
+	if f == nil { // outside NewHandler's middleware: a plain stream
+		go func() {
+			defer close(out)
+			for d := range deliveries {
+				select {
+				case out <- d.obj:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		return out
+	}
+	f.next = func(ctx context.Context) (any, *store.Shared, bool) {
+		select {
+		case d, ok := <-deliveries:
+			if !ok {
+				close(out)
+				f.next = nil
+				return nil, nil, false
+			}
+			out <- d.obj // empty: the last one was read by its response
+			return d.obj, d.shared, true
+		case <-ctx.Done():
+			return nil, nil, false
+		}
+	}
 	return out
+}
+
+// shareable loads what an event shows, once for all the subscribers of the
+// event whose viewers the row rules treat alike: key names the rows and the
+// class of ctx's viewer. A resync (no Shared) loads for this subscriber.
+func shareable[T any](ctx context.Context, e store.Event, key any, load func(ctx context.Context) ([]T, error)) ([]T, error) {
+	r := e.Shared.Once(key, func() any {
+		// The others wait for these rows: this subscriber leaving must not
+		// fail them.
+		rows, err := load(context.WithoutCancel(ctx))
+		return loaded[T]{rows, err}
+	}).(loaded[T])
+	return r.rows, r.err
+}
+
+type loaded[T any] struct {
+	rows []T
+	err  error
+}
+
+// sharedKey names the rows of one event under one class of viewers.
+type sharedKey struct {
+	what  string
+	id    int
+	class string
 }
 
 func (r *subscriptionResolver) orderUpdated(ctx context.Context, gid string) (<-chan *ent.Order, error) {
@@ -74,12 +163,14 @@ func (r *subscriptionResolver) orderUpdated(ctx context.Context, gid string) (<-
 		return nil, notFoundOr(err, "order")
 	}
 	sub := r.events.Subscribe(store.OrderTopic(id))
-	return live(ctx, sub, true, func(ctx context.Context, _ store.Event) ([]*ent.Order, error) {
-		o, err := r.client.Order.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return []*ent.Order{o}, nil
+	return live(ctx, sub, true, func(ctx context.Context, e store.Event) ([]*ent.Order, error) {
+		return shareable(ctx, e, sharedKey{"order", id, rowrules.CustomerClass(ctx)}, func(ctx context.Context) ([]*ent.Order, error) {
+			o, err := r.client.Order.Get(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return []*ent.Order{o}, nil
+		})
 	}), nil
 }
 
@@ -103,15 +194,14 @@ func (r *subscriptionResolver) inventoryChanged(ctx context.Context, gids []stri
 	}
 	sub := r.events.Subscribe(topics...)
 	return live(ctx, sub, true, func(ctx context.Context, e store.Event) ([]*ent.Variant, error) {
-		q := r.client.Variant.Query()
-		if e.Kind == store.Resync {
-			q = q.Where(variant.ProductIDIn(ids...)).Order(ent.Asc(variant.FieldID))
-		} else {
-			q = q.Where(variant.ID(e.ID))
-		}
 		// A variant the viewer may not see (its product is not on sale)
 		// is simply not sent.
-		return q.All(ctx)
+		if e.Kind == store.Resync {
+			return r.client.Variant.Query().Where(variant.ProductIDIn(ids...)).Order(ent.Asc(variant.FieldID)).All(ctx)
+		}
+		return shareable(ctx, e, sharedKey{"variant", e.ID, rowrules.CatalogClass(ctx)}, func(ctx context.Context) ([]*ent.Variant, error) {
+			return r.client.Variant.Query().Where(variant.ID(e.ID)).All(ctx)
+		})
 	}), nil
 }
 
@@ -124,16 +214,18 @@ func (r *subscriptionResolver) orderPlaced(ctx context.Context) (<-chan *ent.Ord
 	}
 	sub := r.events.Subscribe(store.NewOrdersTopic)
 	return live(ctx, sub, false, func(ctx context.Context, e store.Event) ([]*ent.Order, error) {
-		q := r.client.Order.Query()
-		if e.Kind == store.Resync {
-			q = q.Where(order.IDGT(last)).Order(ent.Asc(order.FieldID)).Limit(maxResyncOrders)
-		} else {
-			if e.ID <= last {
-				return nil, nil // sent already by a resync
-			}
-			q = q.Where(order.ID(e.ID))
+		var orders []*ent.Order
+		var err error
+		switch {
+		case e.Kind == store.Resync:
+			orders, err = r.client.Order.Query().Where(order.IDGT(last)).Order(ent.Asc(order.FieldID)).Limit(maxResyncOrders).All(ctx)
+		case e.ID <= last:
+			return nil, nil // sent already by a resync
+		default:
+			orders, err = shareable(ctx, e, sharedKey{"order", e.ID, rowrules.CustomerClass(ctx)}, func(ctx context.Context) ([]*ent.Order, error) {
+				return r.client.Order.Query().Where(order.ID(e.ID)).All(ctx)
+			})
 		}
-		orders, err := q.All(ctx)
 		if err != nil {
 			return nil, err
 		}

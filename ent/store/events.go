@@ -58,6 +58,36 @@ type Event struct {
 	Kind    EventKind
 	ID      int // the order or the variant
 	Product int // VariantChanged: the variant's product
+	// Shared is what the subscribers of this one event work out once for
+	// all of them (the rows they load), set by the Hub: every copy of the
+	// event it delivers carries the same one. Nil for a Resync, which is
+	// owed to one subscriber.
+	Shared *Shared
+}
+
+// Shared holds values computed once per event for every subscriber that
+// receives it: a thousand subscribers to one product load its changed
+// variant once, not a thousand times. It lives as long as the event's
+// last copy. The zero value is ready; a nil *Shared shares nothing.
+type Shared struct{ m sync.Map }
+
+type sharedValue struct {
+	once sync.Once
+	v    any
+}
+
+// Once returns the value for key, made by make on first use; concurrent
+// callers with the same key wait for that one make. Keys are compared
+// with ==, like map keys: put in them everything the value depends on
+// (for rows, what the row rules of the viewer depend on).
+func (s *Shared) Once(key any, make func() any) any {
+	if s == nil {
+		return make()
+	}
+	sv, _ := s.m.LoadOrStore(key, &sharedValue{})
+	v := sv.(*sharedValue)
+	v.once.Do(func() { v.v = make() })
+	return v.v
 }
 
 // OrderTopic is the hub topic of one order's events (placed, updated).
@@ -168,6 +198,7 @@ func (h *Hub) Publish(events ...Event) {
 			}
 			continue
 		}
+		e.Shared = &Shared{}
 		for _, t := range e.topics() {
 			for s := range h.topics[t] {
 				select {

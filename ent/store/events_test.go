@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,11 +25,13 @@ func listening(t *testing.T, dialectName string) *store.Store {
 	return st
 }
 
-// next waits for the subscription's next event or resync.
+// next waits for the subscription's next event or resync; the event's
+// Shared (the hub's, not the change's) is left out so events compare.
 func next(t *testing.T, s *store.Subscription) store.Event {
 	t.Helper()
 	select {
 	case e := <-s.C:
+		e.Shared = nil
 		return e
 	case e := <-s.Resyncs():
 		return e
@@ -154,5 +158,37 @@ func TestSlowSubscriberResyncs(t *testing.T) {
 	}
 	if h.Subscribers() != 1 {
 		t.Fatalf("subscribers: got %d, want 1", h.Subscribers())
+	}
+}
+
+func TestSubscribersOfOneEventShareIt(t *testing.T) {
+	h := store.NewHub()
+	a, b := h.Subscribe(store.ProductTopic(1)), h.Subscribe(store.ProductTopic(1), store.ProductTopic(2))
+	defer a.Close()
+	defer b.Close()
+	h.Publish(store.Event{Kind: store.VariantChanged, ID: 7, Product: 1}, store.Event{Kind: store.VariantChanged, ID: 8, Product: 1})
+	ea1, ea2, eb1, eb2 := <-a.C, <-a.C, <-b.C, <-b.C
+	if ea1.Shared == nil || ea1.Shared != eb1.Shared || ea2.Shared != eb2.Shared || ea1.Shared == ea2.Shared {
+		t.Fatalf("shared: a %p %p, b %p %p; want one per event, the same for every subscriber", ea1.Shared, ea2.Shared, eb1.Shared, eb2.Shared)
+	}
+	var made atomic.Int32
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if v := eb1.Shared.Once("variant", func() any { made.Add(1); return 42 }); v != 42 {
+				t.Errorf("Once: got %v, want 42", v)
+			}
+		}()
+	}
+	wg.Wait()
+	if made.Load() != 1 {
+		t.Fatalf("made %d times, want once", made.Load())
+	}
+	// Nothing is shared without a hub's event.
+	var none *store.Shared
+	if none.Once("k", func() any { return 1 }) != 1 || none.Once("k", func() any { return 2 }) != 2 {
+		t.Fatal("a nil Shared must make every time")
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/ent"
 	"github.com/shopgraph/shopgraph/ent/review"
+	"github.com/shopgraph/shopgraph/ent/store"
 	"github.com/shopgraph/shopgraph/graph/rowrules"
 )
 
@@ -37,6 +38,9 @@ type Loaders struct {
 	sched  *Scheduler
 	// productColumns are the product columns statements read; nil is all.
 	productColumns []string
+	// event, for the loaders of one subscription event, holds the rows
+	// its subscribers share (ForEvent).
+	event *store.Shared
 
 	productByID   lazy[int, *ent.Product]
 	categoryByID  lazy[int, *ent.Category]
@@ -122,55 +126,55 @@ func (z *lazy[K, V]) get(make func() *loader[K, V]) *loader[K, V] {
 
 func (l *Loaders) productByIDL() *loader[int, *ent.Product] {
 	return l.productByID.get(func() *loader[int, *ent.Product] {
-		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.products, func(p *ent.Product) int { return p.ID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "productByID", rowrules.CatalogClass, byID(l.f.products, func(p *ent.Product) int { return p.ID })))
 	})
 }
 
 func (l *Loaders) categoryByIDL() *loader[int, *ent.Category] {
 	return l.categoryByID.get(func() *loader[int, *ent.Category] {
-		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.categories, func(c *ent.Category) int { return c.ID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "categoryByID", rowrules.CatalogClass, byID(l.f.categories, func(c *ent.Category) int { return c.ID })))
 	})
 }
 
 func (l *Loaders) userByIDL() *loader[int, *ent.User] {
 	return l.userByID.get(func() *loader[int, *ent.User] {
-		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.users, func(u *ent.User) int { return u.ID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "userByID", rowrules.CatalogClass, byID(l.f.users, func(u *ent.User) int { return u.ID })))
 	})
 }
 
 func (l *Loaders) variantByIDL() *loader[int, *ent.Variant] {
 	return l.variantByID.get(func() *loader[int, *ent.Variant] {
-		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.variants, func(v *ent.Variant) int { return v.ID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "variantByID", rowrules.CatalogClass, byID(l.f.variants, func(v *ent.Variant) int { return v.ID })))
 	})
 }
 
 func (l *Loaders) reviewByIDL() *loader[int, *ent.Review] {
 	return l.reviewByID.get(func() *loader[int, *ent.Review] {
-		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.reviews, func(r *ent.Review) int { return r.ID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "reviewByID", rowrules.CatalogClass, byID(l.f.reviews, func(r *ent.Review) int { return r.ID })))
 	})
 }
 
 func (l *Loaders) orderByIDL() *loader[int, *ent.Order] {
 	return l.orderByID.get(func() *loader[int, *ent.Order] {
-		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.orders, func(o *ent.Order) int { return o.ID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "orderByID", rowrules.CustomerClass, byID(l.f.orders, func(o *ent.Order) int { return o.ID })))
 	})
 }
 
 func (l *Loaders) orderLineByIDL() *loader[int, *ent.OrderLine] {
 	return l.orderLineByID.get(func() *loader[int, *ent.OrderLine] {
-		return newLoader(l.ctx, l.sched, l.cfg, byID(l.f.orderLines, func(l *ent.OrderLine) int { return l.ID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "orderLineByID", rowrules.CustomerClass, byID(l.f.orderLines, func(l *ent.OrderLine) int { return l.ID })))
 	})
 }
 
 func (l *Loaders) lineVariantByIDL() *loader[int, *ent.Variant] {
 	return l.lineVariantByID.get(func() *loader[int, *ent.Variant] {
-		return newLoader(rowrules.WithOrderHistory(l.ctx), l.sched, l.cfg, byID(l.f.variants, func(v *ent.Variant) int { return v.ID }))
+		return newLoader(rowrules.WithOrderHistory(l.ctx), l.sched, l.cfg, share(l, "lineVariantByID", rowrules.CatalogClass, byID(l.f.variants, func(v *ent.Variant) int { return v.ID })))
 	})
 }
 
 func (l *Loaders) lineProductByIDL() *loader[int, *ent.Product] {
 	return l.lineProductByID.get(func() *loader[int, *ent.Product] {
-		return newLoader(rowrules.WithOrderHistory(l.ctx), l.sched, l.cfg, byID(l.f.products, func(p *ent.Product) int { return p.ID }))
+		return newLoader(rowrules.WithOrderHistory(l.ctx), l.sched, l.cfg, share(l, "lineProductByID", rowrules.CatalogClass, byID(l.f.products, func(p *ent.Product) int { return p.ID })))
 	})
 }
 
@@ -179,82 +183,86 @@ func (l *Loaders) lineProductByIDL() *loader[int, *ent.Product] {
 
 func (l *Loaders) variantsByProductL() *loader[int, []*ent.Variant] {
 	return l.variantsByProduct.get(func() *loader[int, []*ent.Variant] {
-		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, groupBy(l.f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID }))
+		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, share(l, "variantsByProduct", rowrules.CatalogClass, groupBy(l.f.variantsOfProducts, func(v *ent.Variant) int { return v.ProductID })))
 	})
 }
 
 func (l *Loaders) childrenByCategoryL() *loader[int, []*ent.Category] {
 	return l.childrenByCategory.get(func() *loader[int, []*ent.Category] {
-		return newLoader(l.ctx, l.sched, l.cfg, groupBy(l.f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "childrenByCategory", rowrules.CatalogClass, groupBy(l.f.childrenOfCategories, func(c *ent.Category) int { return *c.ParentID })))
 	})
 }
 
 func (l *Loaders) ancestorsByCategoryL() *loader[int, []*ent.Category] {
 	return l.ancestorsByCategory.get(func() *loader[int, []*ent.Category] {
-		return newLoader(l.ctx, l.sched, l.cfg, groupBy(l.f.ancestorsOfCategories, startID))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "ancestorsByCategory", rowrules.CatalogClass, groupBy(l.f.ancestorsOfCategories, startID)))
 	})
 }
 
 func (l *Loaders) linesByOrderL() *loader[int, []*ent.OrderLine] {
 	return l.linesByOrder.get(func() *loader[int, []*ent.OrderLine] {
-		return newLoader(l.ctx, l.sched, l.cfg, groupBy(l.f.linesOfOrders, func(l *ent.OrderLine) int { return l.OrderID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "linesByOrder", rowrules.CustomerClass, groupBy(l.f.linesOfOrders, func(l *ent.OrderLine) int { return l.OrderID })))
 	})
 }
 
 func (l *Loaders) reviewStatsL() *loader[int, ReviewStats] {
 	return l.reviewStats.get(func() *loader[int, ReviewStats] {
-		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, aggregate(l.f.reviewStats))
+		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, share(l, "reviewStats", rowrules.CatalogClass, aggregate(l.f.reviewStats)))
 	})
 }
 
 func (l *Loaders) variantStatsL() *loader[int, VariantStats] {
 	return l.variantStats.get(func() *loader[int, VariantStats] {
-		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, aggregate(l.f.variantStats))
+		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, share(l, "variantStats", rowrules.CatalogClass, aggregate(l.f.variantStats)))
 	})
 }
 
 func (l *Loaders) orderTotalL() *loader[int, int64] {
-	return l.orderTotal.get(func() *loader[int, int64] { return newLoader(l.ctx, l.sched, l.cfg, aggregate(l.f.orderTotals)) })
+	return l.orderTotal.get(func() *loader[int, int64] {
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "orderTotal", rowrules.CustomerClass, aggregate(l.f.orderTotals)))
+	})
 }
 
 func (l *Loaders) reviewsByProductL() *loader[PageKey, []*ent.Review] {
 	return l.reviewsByProduct.get(func() *loader[PageKey, []*ent.Review] {
-		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, paged(l.f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID }))
+		return newLoader(rowrules.ForVisibleProducts(l.ctx), l.sched, l.cfg, share(l, "reviewsByProduct", rowrules.CatalogClass, paged(l.f.reviewPages(review.FieldProductID), func(r *ent.Review) int { return r.ProductID })))
 	})
 }
 
 func (l *Loaders) reviewsByAuthorL() *loader[PageKey, []*ent.Review] {
 	return l.reviewsByAuthor.get(func() *loader[PageKey, []*ent.Review] {
-		return newLoader(l.ctx, l.sched, l.cfg, paged(l.f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "reviewsByAuthor", rowrules.CatalogClass, paged(l.f.reviewPages(review.FieldAuthorID), func(r *ent.Review) int { return r.AuthorID })))
 	})
 }
 
 func (l *Loaders) reviewCountByAuthorL() *loader[CountKey, int] {
 	return l.reviewCountByAuthor.get(func() *loader[CountKey, int] {
-		return newLoader(l.ctx, l.sched, l.cfg, counted(l.f.reviewCountsByAuthor))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "reviewCountByAuthor", rowrules.CatalogClass, counted(l.f.reviewCountsByAuthor)))
 	})
 }
 
 func (l *Loaders) ordersByCustomerL() *loader[PageKey, []*ent.Order] {
 	return l.ordersByCustomer.get(func() *loader[PageKey, []*ent.Order] {
-		return newLoader(l.ctx, l.sched, l.cfg, paged(l.f.orderPages, func(o *ent.Order) int { return o.CustomerID }))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "ordersByCustomer", rowrules.CustomerClass, paged(l.f.orderPages, func(o *ent.Order) int { return o.CustomerID })))
 	})
 }
 
 func (l *Loaders) orderCountByCustomerL() *loader[CountKey, int] {
 	return l.orderCountByCustomer.get(func() *loader[CountKey, int] {
-		return newLoader(l.ctx, l.sched, l.cfg, counted(l.f.orderCountsByCustomer))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "orderCountByCustomer", rowrules.CustomerClass, counted(l.f.orderCountsByCustomer)))
 	})
 }
 
 func (l *Loaders) productsByCategoryL() *loader[PageKey, []*ent.Product] {
 	return l.productsByCategory.get(func() *loader[PageKey, []*ent.Product] {
-		return newLoader(l.ctx, l.sched, l.cfg, paged(l.f.productPages, rootID))
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "productsByCategory", rowrules.CatalogClass, paged(l.f.productPages, rootID)))
 	})
 }
 
 func (l *Loaders) productCountByCatL() *loader[CountKey, int] {
-	return l.productCountByCat.get(func() *loader[CountKey, int] { return newLoader(l.ctx, l.sched, l.cfg, counted(l.f.productCounts)) })
+	return l.productCountByCat.get(func() *loader[CountKey, int] {
+		return newLoader(l.ctx, l.sched, l.cfg, share(l, "productCountByCat", rowrules.CatalogClass, counted(l.f.productCounts)))
+	})
 }
 
 type ctxKey struct{}

@@ -75,7 +75,7 @@ func (sh *Shape) Track(s *Scheduler, oc *graphql.OperationContext) {
 	if oc == nil || oc.Operation == nil {
 		return
 	}
-	t := &tracker{shape: sh, oc: oc, s: s, memo: map[memoKey]int{}}
+	t := &tracker{shape: sh, oc: oc, memo: map[memoKey]int{}}
 	// A query's root fields run at once; a mutation's run one after
 	// another, so each counts itself when it starts, as if deferred:
 	// counted up front, the later ones would hold back the batches of the
@@ -84,8 +84,6 @@ func (sh *Shape) Track(s *Scheduler, oc *graphql.OperationContext) {
 	switch oc.Operation.Operation {
 	case ast.Query:
 		s.Expect(t.fields(oc.Operation.SelectionSet, []string{"Query"}))
-	case ast.Subscription:
-		s.Expect(t.fields(oc.Operation.SelectionSet, []string{"Subscription"}))
 	}
 	prev := oc.ResolverMiddleware
 	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (res any, err error) {
@@ -104,10 +102,57 @@ func (sh *Shape) Track(s *Scheduler, oc *graphql.OperationContext) {
 	}
 }
 
+// TrackEvents is Track for a subscription, whose fields resolve once per
+// event rather than once: each event counts on the scheduler of the
+// loaders in its own context (ForEvent), from the fields of the event's
+// object (Events.Expect). The root field's own resolution, once at the
+// start, counts nowhere: it queues no key.
+func (sh *Shape) TrackEvents(oc *graphql.OperationContext) *Events {
+	if oc == nil || oc.Operation == nil {
+		return nil
+	}
+	t := &tracker{shape: sh, oc: oc, memo: map[memoKey]int{}}
+	ev := &Events{t: t}
+	if roots := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Subscription"}); len(roots) == 1 {
+		ev.root = roots[0]
+	}
+	prev := oc.ResolverMiddleware
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (res any, err error) {
+		fc := graphql.GetFieldContext(ctx)
+		l, lerr := From(ctx)
+		if fc == nil || fc.Object == "Subscription" || lerr != nil {
+			return prev(ctx, next)
+		}
+		defer func() {
+			n := 0
+			if err == nil {
+				n = t.children(fc, res)
+			}
+			l.sched.Done(n)
+		}()
+		return prev(ctx, next)
+	}
+	return ev
+}
+
+// Events counts the events of one subscription.
+type Events struct {
+	t    *tracker
+	root graphql.CollectedField
+}
+
+// Expect makes s, the scheduler of one event, expect the fields gqlgen
+// resolves on obj, the event's object, before any of them starts.
+func (ev *Events) Expect(s *Scheduler, obj any) {
+	if ev == nil || ev.root.Field == nil || ev.root.Definition == nil {
+		return
+	}
+	s.Expect(ev.t.count(reflect.ValueOf(obj), ev.root.Definition.Type, ev.root.Selections))
+}
+
 type tracker struct {
 	shape *Shape
 	oc    *graphql.OperationContext
-	s     *Scheduler
 
 	mu   sync.Mutex
 	memo map[memoKey]int

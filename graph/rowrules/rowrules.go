@@ -2,6 +2,7 @@ package rowrules
 
 import (
 	"context"
+	"strconv"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -99,5 +100,38 @@ func customerRows[P ~func(*sql.Selector)](ctx context.Context, mine func(custome
 		return func(s *sql.Selector) { s.Where(sql.False()) }, true
 	default:
 		return mine(v.ID), true
+	}
+}
+
+// CatalogClass names what the catalog's rules (products, variants,
+// reviews, categories, users) make of ctx: its viewer and its marks
+// (ForVisibleProducts, WithOrderHistory). Rows read under one context are
+// exactly the rows any context of the same class would read, so the
+// subscribers of one event may share them. Staff see the whole catalog;
+// everyone else, signed in or not, the same products on sale.
+func CatalogClass(ctx context.Context) string {
+	class := "on-sale"
+	if auth.FromContext(ctx).Staff() {
+		class = "staff"
+	}
+	if history, _ := ctx.Value(historyKey{}).(bool); history {
+		class += "+history"
+	}
+	if childrenOfVisible(ctx) {
+		class += "+visible-parents"
+	}
+	return class
+}
+
+// CustomerClass is CatalogClass for a customer's rows (orders and their
+// lines), which depend on who the customer is.
+func CustomerClass(ctx context.Context) string {
+	switch v := auth.FromContext(ctx); {
+	case v.Staff():
+		return "staff"
+	case v.Anonymous():
+		return "anonymous"
+	default:
+		return "customer:" + strconv.Itoa(v.ID)
 	}
 }
