@@ -263,8 +263,11 @@ func find(args []string) (*command, []string) {
 }
 
 func parseHelp(args []string) (invocation, error) {
-	if len(args) == 0 || (len(args) == 1 && isHelpFlag(args[0])) {
+	if len(args) == 0 {
 		return invocation{cmd: "help", text: overview()}, nil
+	}
+	if len(args) == 1 && isHelpFlag(args[0]) {
+		return invocation{cmd: "help", text: lookup("help").help()}, nil
 	}
 	c, rest := find(args)
 	if c == nil || len(rest) > 0 {
