@@ -101,7 +101,7 @@ are going back to.`,
 			}
 			n, err := strconv.Atoi(fs.Arg(0))
 			if err != nil || n < 1 {
-				return fmt.Errorf("N must be a positive number of migrations, got %q", fs.Arg(0))
+				return fmt.Errorf("want a positive number of migrations, got %q", fs.Arg(0))
 			}
 			inv.steps = n
 			return nil
