@@ -27,9 +27,14 @@ COPY . .
 # .ci/run executes exactly this line (with /out swapped for a temp dir, and
 # TARGETOS/TARGETARCH defaulting to `go env GOOS`/`GOARCH`).
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/shopgraph ./server
+# The data folder exists in the image, owned by nonroot, so a named volume
+# mounted on it starts with that owner (Docker creates a missing mount
+# point as root, which nonroot, uid 65532, could not write).
+RUN mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/shopgraph /usr/local/bin/shopgraph
+COPY --from=build --chown=65532:65532 /out/data /home/nonroot/data
 ENV APP_ENV=production \
     ADDR=:8080 \
     DATA_DIR=/home/nonroot/data
