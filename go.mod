@@ -19,6 +19,7 @@ require (
 	github.com/trustelem/zxcvbn v1.0.1
 	github.com/tsenart/vegeta/v12 v12.13.0
 	github.com/vektah/gqlparser/v2 v2.5.64
+	golang.org/x/term v0.47.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -98,8 +98,8 @@ func settings(c *config) []setting {
 	return []setting{
 		{name: "APP_ENV", def: "development", parse: oneOf(&c.Env, "development", "production"),
 			doc: "`development` or `production`; production turns off demo seeding, the playground and introspection"},
-		{name: "ADDR", def: ":8080", parse: text(&c.Addr),
-			doc: "listen address"},
+		{name: "ADDR", def: "127.0.0.1:8080", parse: text(&c.Addr),
+			doc: "listen address; the default answers this machine only, `:8080` listens on every interface (the Dockerfile sets it)"},
 		{name: "DATABASE_URL", parse: urlOf(&c.DatabaseURL, "postgres://", "postgresql://"),
 			doc: "`postgres://…` URL (lib/pq); unset uses the embedded SQLite file"},
 		{name: "DATA_DIR", def: "./data", parse: text(&c.DataDir),

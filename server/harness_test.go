@@ -43,13 +43,22 @@ func env(vars map[string]string) func(string) string {
 	return func(name string) string { return vars[name] }
 }
 
-// runCommand runs a one-shot subcommand to completion.
+// runCommand runs a one-shot subcommand to completion, with nothing on
+// stdin, and returns its stdout.
 func runCommand(t *testing.T, vars map[string]string, args ...string) (string, error) {
 	t.Helper()
+	out, _, err := runInput(t, vars, "", args...)
+	return out, err
+}
+
+// runInput runs a one-shot subcommand to completion with stdin and returns
+// its stdout and stderr.
+func runInput(t *testing.T, vars map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	vars["LOG_FORMAT"] = "text"
-	var out reqlogtest.Sink
-	err := run(t.Context(), args, env(vars), &out)
-	return out.String(), err
+	var out, errOut reqlogtest.Sink
+	err = run(t.Context(), args, env(vars), strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
 }
 
 // server is run serving in the background.
@@ -78,7 +87,7 @@ func startServer(t *testing.T, vars map[string]string) *server {
 		done:   make(chan error, 1),
 		client: &http.Client{Timeout: 10 * time.Second},
 	}
-	go func() { s.done <- run(ctx, []string{"server"}, env(vars), s.out) }()
+	go func() { s.done <- run(ctx, []string{"server"}, env(vars), strings.NewReader(""), s.out, s.out) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

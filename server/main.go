@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -29,15 +29,44 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "shopgraph:", err)
+		var usage *usageError
+		if errors.As(err, &usage) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
 
 // run is the whole program, testable: it owns signals, the database and the
-// HTTP server, and returns instead of exiting.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+// HTTP server, and returns instead of exiting. Help and output go to
+// stdout, like the log; a refused command line prints its usage on stderr.
+// stdin is read by user create only.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	// Everything a command line can refuse is checked before the
+	// configuration is read or the database opened: help and a refusal
+	// have no side effects.
+	if len(args) > 0 {
+		args = args[1:]
+	}
+	inv, err := parseArgs(args)
+	if err != nil {
+		var usage *usageError
+		if errors.As(err, &usage) {
+			fmt.Fprint(stderr, usage.usage, "\n")
+		}
+		return err
+	}
+	switch inv.cmd {
+	case "help":
+		_, err := io.WriteString(stdout, inv.text)
+		return err
+	case "version":
+		_, err := io.WriteString(stdout, versionText(debug.ReadBuildInfo()))
+		return err
+	}
+
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -47,23 +76,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger := newLogger(cfg, stdout)
 
-	cmd := "serve"
-	if len(args) > 1 {
-		cmd, args = args[1], args[2:]
-	} else {
-		args = nil
-	}
-	// Everything a command can refuse is checked before the database is
-	// opened or migrated.
-	var seedScale int
-	switch cmd {
-	case "serve", "migrate":
+	var password string
+	switch inv.cmd {
 	case "seed":
-		if seedScale, err = parseSeedArgs(cfg, args, stdout); err != nil {
+		if cfg.production() {
+			return errors.New("seed: refused with APP_ENV=production (demo and benchmark data only)")
+		}
+	case "user create":
+		if password, err = readPassword(inv.user, getenv, stdin, stderr); err != nil {
 			return err
 		}
-	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
+		if err := checkNewUser(inv.user, password); err != nil {
+			return err
+		}
 	}
 
 	storeCfg := store.Config{
@@ -72,7 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MaxOpenConns:   cfg.DBMaxConns,
 		StatementCache: cfg.DBStatementCache,
 	}
-	if cmd == "serve" {
+	if inv.cmd == "serve" {
 		// Only requests have a deadline; a large seed may run for minutes.
 		storeCfg.StatementTimeout = cfg.DBStatementTimeout
 	}
@@ -81,17 +106,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer st.Close()
+	if cfg.production() && cfg.DatabaseURL == "" {
+		warnDataDir(logger, cfg.DataDir, mountinfoPath)
+	}
+
+	switch inv.cmd {
+	case "migrate status":
+		return migrateStatus(ctx, st, stdout)
+	case "migrate down":
+		return migrateDown(ctx, st, inv.steps, stdout)
+	}
 	version, err := st.Migrate(ctx)
 	if err != nil {
 		return err
 	}
 	logger.Info("database ready", "dialect", st.Dialect, "schema_version", version)
 
-	switch cmd {
+	switch inv.cmd {
 	case "serve":
 		return serve(ctx, stop, cfg, st, logger)
 	case "seed":
-		return runSeed(ctx, st, seedScale, stdout)
+		return runSeed(ctx, st, inv.scale, stdout)
+	case "user create":
+		u, err := createUser(ctx, st, inv.user, password)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created %s %s (%s)\n", u.Role, u.Email, u.Name)
+		return nil
 	default: // migrate
 		return nil
 	}
@@ -103,29 +145,6 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
-// parseSeedArgs returns the --scale value (0: demo data). Seeding is refused
-// in production, and a --scale that is given must be positive.
-func parseSeedArgs(cfg config, args []string, stdout io.Writer) (int, error) {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	scale := fs.Int("scale", 0, "generate this many products (about 4 variants each) instead of the demo data")
-	if err := fs.Parse(args); err != nil {
-		return 0, err
-	}
-	if fs.NArg() > 0 {
-		return 0, fmt.Errorf("seed: unexpected argument %q", fs.Arg(0))
-	}
-	if cfg.production() {
-		return 0, errors.New("seed: refused with APP_ENV=production (demo and benchmark data only)")
-	}
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "scale" })
-	if given && *scale <= 0 {
-		return 0, fmt.Errorf("seed: --scale must be a positive number of products, got %d", *scale)
-	}
-	return *scale, nil
 }
 
 func runSeed(ctx context.Context, st *store.Store, scale int, stdout io.Writer) error {

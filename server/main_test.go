@@ -90,7 +90,7 @@ func TestLoadConfig(t *testing.T) {
 		}
 		want := config{
 			Env:                "development",
-			Addr:               ":8080",
+			Addr:               "127.0.0.1:8080",
 			DataDir:            "./data",
 			DBMaxConns:         10,
 			DBStatementCache:   512,

@@ -4,7 +4,8 @@
 //
 // It owns what every user of the database needs whatever it does with it:
 //   - opening the pool and making ent clients (Open, Store.NewClient), and
-//     applying the versioned migrations (Store.Migrate);
+//     applying the versioned migrations (Store.Migrate), reading where
+//     they stand and reverting them (Store.MigrationStatus, MigrateDown);
 //   - the products' denormalised sort keys (min_price, rating_avg,
 //     in_stock): their definition (RefreshProductKeys) and the ent hooks,
 //     installed on every client it makes, that refresh them whenever a

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -49,6 +50,14 @@ func buildServer(ctx context.Context, src, outDir string, log io.Writer) (string
 	fmt.Fprintf(log, "bench: building in %s: %s\n", src, line)
 	cmd := exec.CommandContext(ctx, "sh", "-c", line)
 	cmd.Dir = src
+	// The line builds for BuildKit's TARGETOS/TARGETARCH: here, this
+	// machine's platform, as .ci/run does.
+	cmd.Env = os.Environ()
+	for name, v := range map[string]string{"TARGETOS": runtime.GOOS, "TARGETARCH": runtime.GOARCH} {
+		if os.Getenv(name) == "" {
+			cmd.Env = append(cmd.Env, name+"="+v)
+		}
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("build the server: %w", err)
