@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -381,7 +382,11 @@ func (s *sseWriter) finish() {
 // sessionEndedEvent is the data of the last event of a stream whose
 // session ended.
 func sessionEndedEvent(why string) []byte {
-	return []byte(`{"errors":[{"message":"` + why + `","extensions":{"code":"` + apperr.Unauthenticated + `"}}]}`)
+	b, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{{
+		Message:    why,
+		Extensions: map[string]any{"code": apperr.Unauthenticated},
+	}}})
+	return b
 }
 
 // writerFunc makes a function an io.Writer.
