@@ -74,6 +74,15 @@ type Options struct {
 	// MaxConnsPerRequest caps the database connections one operation's
 	// reads hold at once (store.LimitConcurrency; 0: no cap).
 	MaxConnsPerRequest int
+	// MaxSubscriptionsPerUser caps the subscriptions one user (anonymous:
+	// one client address) runs at once, over WebSockets and SSE together,
+	// in this process (see caps.go; 0: no cap).
+	MaxSubscriptionsPerUser int
+	// MaxConnectionsPerClient caps the WebSockets and SSE streams open at
+	// once for one client, in this process: its user when the connection
+	// names one as it opens (an SSE request's token; a WebSocket upgrade's
+	// Authorization header, if it has one), else its address (0: no cap).
+	MaxConnectionsPerClient int
 	// TrustedProxies are the load balancers whose Forwarded or
 	// X-Forwarded-For headers name the client (see clientip.go); empty:
 	// the TCP peer is the client.
@@ -113,15 +122,29 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	}
 	lim.Logger = logger
 	demand := limits.New(lim)
+	open := newCaps(opts)
 	// Subscriptions (and any operation) over graphql-transport-ws: first,
 	// since the HTTP transport answers every other request, upgrades
 	// included (400).
 	ws := gqlws.New(gqlws.Options{
 		Init:           socketViewer(tokens, r.events, logger),
 		OriginPatterns: originPatterns(opts.CORSOrigins),
+		Admit:          open.admitOperation,
 		Logger:         logger,
 	})
 	srv.AddTransport(ws)
+	// Subscriptions (and any operation) over SSE: before the HTTP
+	// transport, which would answer them as plain POSTs (sse.go).
+	sse := newSSE(sseOptions{
+		tokens:   tokens,
+		hub:      r.events,
+		caps:     open,
+		timeout:  opts.Timeout,
+		rationed: limits.RetryAfter,
+		refused:  demand.ChargeRefused,
+		headers:  limits.RateHeaders,
+	})
+	srv.AddTransport(sse)
 	// One transport reads every other request and writes every response:
 	// it owns the status codes and headers of GraphQL-over-HTTP (see gqlhttp).
 	srv.AddTransport(gqlhttp.NewTransport(gqlhttp.TransportOptions{
@@ -227,6 +250,9 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	h = tokens.Middleware(h)
 	h = gqlhttp.Deadline(opts.Timeout, logger)(h)
 	h = limitInFlight(opts.MaxInFlight, h)
+	// An SSE stream takes neither a slot nor the deadline (sse.go says
+	// why); its viewer's lookup keeps the deadline.
+	h = routeStreams(sse.Supports, lookupWithin(opts.Timeout, tokens.Middleware, srv), h)
 	// Before the viewer is loaded, a caller is who its token claims to be
 	// (signature checked), else its address: the same budget key identity
 	// gives once it is.
@@ -269,17 +295,28 @@ func NewHandler(client *ent.Client, tokens *auth.Tokens, logger *slog.Logger, op
 	// for hours (no deadline, no in-flight slot), authenticates in its
 	// connection_init (browsers cannot set headers on one), and is
 	// hijacked (no gzip). Its client's address is still resolved, for the
-	// budget of an anonymous subscriber.
+	// budget of an anonymous subscriber and the connection cap, which
+	// refuses the upgrade itself (429): past it, the protocol's only
+	// refusals are close codes, and 4429 means a second connection_init.
 	sockets := withClientIP(opts.TrustedProxies, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		release, refusal := open.connections.take(claimed(r))
+		if refusal != nil {
+			refuseOverCap(w, refusal)
+			return
+		}
+		defer release() // Do returns when the connection has ended
 		srv.ServeHTTP(w, r.WithContext(limits.WithReport(r.Context())))
 	}))
 	gz := gzhttp.GzipHandler(h)
-	return &Handler{ws: ws, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ws.Supports(r) {
+	return &Handler{ws: ws, sse: sse, caps: open, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case ws.Supports(r):
 			sockets.ServeHTTP(w, r)
-			return
+		case sse.Supports(r):
+			h.ServeHTTP(w, r) // not gzipped: gzip would hold events back
+		default:
+			gz.ServeHTTP(w, r)
 		}
-		gz.ServeHTTP(w, r)
 	})}
 }
 
@@ -296,18 +333,33 @@ func warnStalled(ctx context.Context, logger *slog.Logger, sched *loaders.Schedu
 // Handler is the GraphQL endpoint.
 type Handler struct {
 	http.Handler
-	ws *gqlws.Transport
+	ws   *gqlws.Transport
+	sse  *sseTransport
+	caps *caps
 }
 
-// Shutdown closes the open WebSockets (1012, service restart) and waits
-// for their operations to end, or for ctx: http.Server.Shutdown does not
-// see hijacked connections.
-func (h *Handler) Shutdown(ctx context.Context) error { return h.ws.Shutdown(ctx) }
+// Shutdown closes the open WebSockets (1012, service restart) and ends the
+// SSE streams (without `complete`, so clients reconnect), and waits for
+// their operations to end, or for ctx: http.Server.Shutdown does not see
+// hijacked connections, and would wait for streams until its deadline.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	streams := make(chan error, 1)
+	go func() { streams <- h.sse.Shutdown(ctx) }()
+	err := h.ws.Shutdown(ctx)
+	return errors.Join(err, <-streams)
+}
+
+// Open reports what clients hold open in this process, as the caps count
+// it: running subscriptions and open connections.
+func (h *Handler) Open() Occupancy {
+	return Occupancy{Subscriptions: h.caps.subscriptions.total(), Connections: h.caps.connections.total()}
+}
 
 // socketViewer authenticates a WebSocket from its connection_init payload:
 // {"Authorization": "Bearer <token>"}, or {"headers": {"Authorization":
 // …}} as some clients send it; none is anonymous. The connection's context
-// ends when the token stops being accepted, which closes the socket.
+// ends when the token stops being accepted (sessionContext), which closes
+// the socket.
 func socketViewer(tokens *auth.Tokens, hub *store.Hub, logger *slog.Logger) func(ctx context.Context, r *http.Request, payload map[string]any) (context.Context, error) {
 	return func(ctx context.Context, r *http.Request, payload map[string]any) (context.Context, error) {
 		header := authorizationOf(payload)
@@ -323,29 +375,8 @@ func socketViewer(tokens *auth.Tokens, hub *store.Hub, logger *slog.Logger) func
 			logger.WarnContext(ctx, "viewer lookup failed", "transport", "websocket", "err", err)
 			return nil, errors.New("could not check the access token; retry shortly")
 		}
-		ctx, cancel := context.WithDeadline(auth.WithViewer(ctx, v), expires)
-		// It also ends when the user's tokens are revoked (sign-out,
-		// password change): the revocation is a change event like any
-		// other, heard by every instance. After a gap in the events the
-		// token is checked again.
-		sub := hub.Subscribe(store.UserTopic(v.ID))
-		go func() {
-			defer sub.Close()
-			defer cancel()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-sub.C:
-					return
-				case <-sub.Resyncs():
-					if _, _, err := tokens.Authenticate(ctx, header); errors.Is(err, auth.ErrRejected) {
-						return
-					}
-				}
-			}
-		}()
-		return ctx, nil
+		// Until its expiry, or the revocation of the user's tokens.
+		return sessionContext(auth.WithViewer(ctx, v), tokens, hub, header, v, expires), nil
 	}
 }
 

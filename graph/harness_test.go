@@ -56,6 +56,7 @@ type env struct {
 	tokens  *auth.Tokens
 	clock   *clock
 	token   string // sent as a bearer token when set
+	handler *graph.Handler
 }
 
 // testKey signs the test servers' tokens.
@@ -106,6 +107,11 @@ func withClock(clk *clock) envOption {
 	return func(c *envConfig) { c.clock = clk }
 }
 
+// withOptions changes the handler's options.
+func withOptions(set func(*graph.Options)) envOption {
+	return func(c *envConfig) { set(&c.Options) }
+}
+
 func newEnv(t testing.TB, dialect string, opts ...envOption) *env {
 	t.Helper()
 	counter := &storetest.Counter{}
@@ -145,7 +151,7 @@ func serveStore(t testing.TB, st *store.Store, counter *storetest.Counter, opts 
 	srv := httptest.NewServer(reqlog.Middleware(logger)(mux))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { h.Shutdown(context.Background()) })
-	return &env{dialect: st.Dialect, store: st, counter: counter, url: srv.URL + "/graphql", logs: logs, tokens: tokens, clock: cfg.clock}
+	return &env{dialect: st.Dialect, store: st, counter: counter, url: srv.URL + "/graphql", logs: logs, tokens: tokens, clock: cfg.clock, handler: h}
 }
 
 // existingEnv serves an existing PostgreSQL database (not dropped).

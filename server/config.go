@@ -39,6 +39,7 @@ type config struct {
 	MaxCost, MaxDepth, MaxAliases, MaxFields, MaxTokens  int
 	MaxBodyBytes                                         int64
 	MaxInFlight                                          int
+	MaxSubscriptionsPerUser, MaxConnectionsPerClient     int
 	RequestTimeout, ReadHeaderTimeout, ReadTimeout       time.Duration
 	RateCapacity, RatePerSecond                          float64
 	SignInPerMinute, CheckoutPerMinute, PersistedPerHour float64
@@ -152,6 +153,10 @@ func settings(c *config) []setting {
 			defFrom:    func() string { return strconv.Itoa(8 * runtime.GOMAXPROCS(0)) },
 			docDefault: "8 × cores",
 			doc:        "requests executing at once; the rest wait for a slot (0: no cap)"},
+		{name: "MAX_SUBSCRIPTIONS_PER_USER", def: "200", parse: atLeast(&c.MaxSubscriptionsPerUser, 0),
+			doc: "subscriptions one user (anonymous: one client IP) may run at once, over WebSockets and SSE together; counted per instance (`0`: no cap)"},
+		{name: "MAX_CONNECTIONS_PER_CLIENT", def: "20", parse: atLeast(&c.MaxConnectionsPerClient, 0),
+			doc: "WebSockets and SSE streams one client (its user if the connection names one as it opens, else its IP) may hold open at once; counted per instance (`0`: no cap)"},
 		{name: "REQUEST_TIMEOUT", def: "15s", parse: durationIn(&c.RequestTimeout, 0, 0),
 			doc: "request deadline"},
 		{name: "DB_STATEMENT_TIMEOUT", parse: durationIn(&c.DBStatementTimeout, 0, 24*time.Hour),

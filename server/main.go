@@ -232,11 +232,13 @@ func serve(ctx context.Context, stop func(), cfg config, st *store.Store, logger
 	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	// Sockets first (1012, service restart): the server's Shutdown does not
-	// see hijacked connections, and a client told to reconnect finds
-	// another instance while this one drains.
+	// Sockets and SSE streams first (1012, service restart; a stream ends
+	// without complete): the server's Shutdown does not see hijacked
+	// connections and would wait for streams until its deadline, and a
+	// client told to reconnect finds another instance while this one
+	// drains.
 	if err := api.Shutdown(shutdownCtx); err != nil {
-		logger.Warn("shutdown: WebSocket operations still running at the drain deadline", "err", err)
+		logger.Warn("shutdown: WebSocket operations or SSE streams still running at the drain deadline", "err", err)
 	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		// Drain deadline passed: cut the remaining connections before the
@@ -262,17 +264,19 @@ func routes(cfg config, st *store.Store, rdb *redis.Client, logger *slog.Logger)
 		return nil, nil, err
 	}
 	opts := graph.Options{
-		Introspection:      !cfg.production(),
-		Production:         cfg.production(),
-		MaxTokens:          cfg.MaxTokens,
-		MaxBodyBytes:       cfg.MaxBodyBytes,
-		Timeout:            cfg.RequestTimeout,
-		ReadTimeout:        cfg.ReadTimeout,
-		CORSOrigins:        cfg.CORSOrigins,
-		MaxInFlight:        cfg.MaxInFlight,
-		MaxConnsPerRequest: cfg.DBConnsPerRequest,
-		TrustedProxies:     cfg.TrustedProxies,
-		Events:             st.Events(),
+		Introspection:           !cfg.production(),
+		Production:              cfg.production(),
+		MaxTokens:               cfg.MaxTokens,
+		MaxBodyBytes:            cfg.MaxBodyBytes,
+		Timeout:                 cfg.RequestTimeout,
+		ReadTimeout:             cfg.ReadTimeout,
+		CORSOrigins:             cfg.CORSOrigins,
+		MaxInFlight:             cfg.MaxInFlight,
+		MaxSubscriptionsPerUser: cfg.MaxSubscriptionsPerUser,
+		MaxConnectionsPerClient: cfg.MaxConnectionsPerClient,
+		MaxConnsPerRequest:      cfg.DBConnsPerRequest,
+		TrustedProxies:          cfg.TrustedProxies,
+		Events:                  st.Events(),
 	}
 	// One rate-limit policy: the buckets live in this process, or in Redis
 	// when instances must share them (with the persisted queries).

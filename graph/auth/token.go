@@ -215,6 +215,16 @@ func (t *Tokens) Claimed(r *http.Request) (id int, ok bool) {
 	return v.id, err == nil
 }
 
+// Expires returns when the bearer token of an Authorization header stops
+// being accepted (the earlier of its exp and its issue time plus the
+// lifetime), checking its signature and lifetime only, as Claimed does. A
+// stream authenticated by Middleware ends then; ok is false without a
+// valid token.
+func (t *Tokens) Expires(header string) (at time.Time, ok bool) {
+	v, err := t.subject(header)
+	return v.expires, err == nil
+}
+
 // subject verifies the bearer token of an Authorization header.
 func (t *Tokens) subject(header string) (verified, error) {
 	scheme, token, ok := strings.Cut(header, " ")

@@ -308,6 +308,6 @@ func (c *conn) stopOperations() {
 		stop()
 	}
 	for _, op := range ops {
-		op.cancel()
+		op.stopNow()
 	}
 }

@@ -73,10 +73,13 @@ func refused(err error) error {
 
 // authEnded is the close for the end of the context Init returned: its
 // deadline is the token's expiry; any other end (a revoked session) is a
-// plain refusal.
+// refusal, its cause as the reason when Init gave one.
 func authEnded(ctx context.Context) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return closeWith(closeForbidden, "token expired")
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return closeWith(closeForbidden, cause.Error())
 	}
 	return closeWith(closeForbidden, "Forbidden")
 }

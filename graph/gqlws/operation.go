@@ -3,6 +3,7 @@ package gqlws
 import (
 	"context"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -14,6 +15,17 @@ type operation struct {
 	id     string
 	ctx    context.Context
 	cancel context.CancelFunc
+	// release gives back what Options.Admit granted, once: when the
+	// operation is stopped (the client's complete, the connection's end)
+	// or has finished, whichever comes first, so a client that completed
+	// an operation may start another at once.
+	release func()
+}
+
+// stopNow cancels op and releases what it held.
+func (op *operation) stopNow() {
+	op.cancel()
+	op.release()
 }
 
 // subscribe starts the operation params asks for, under id. Refusing the
@@ -37,10 +49,30 @@ func (c *conn) subscribe(start time.Time, id string, params *graphql.RawParams) 
 	if errs != nil {
 		return c.sendErrors(id, c.present(ctx, oc, errs))
 	}
-	if op := c.register(id, ctx); op != nil {
+	release, refusal := c.admit(graphql.WithOperationContext(ctx, oc))
+	if refusal != nil {
+		return c.sendErrors(id, gqlerror.List{refusal})
+	}
+	if op := c.register(id, ctx, release); op != nil {
 		c.t.spawn(func() { c.execute(op, oc) })
 	}
 	return nil
+}
+
+// admit asks Options.Admit whether the operation may start; the release
+// it returns is never nil.
+func (c *conn) admit(ctx context.Context) (release func(), refusal *gqlerror.Error) {
+	if c.t.opts.Admit == nil {
+		return func() {}, nil
+	}
+	release, refusal = c.t.opts.Admit(ctx)
+	if refusal != nil {
+		return nil, refusal
+	}
+	if release == nil {
+		release = func() {}
+	}
+	return release, nil
 }
 
 // occupancy reports whether id is running, and whether no other operation
@@ -66,14 +98,14 @@ func (c *conn) present(ctx context.Context, oc *graphql.OperationContext, errs g
 
 // register records a new operation under id, its context cancelled by
 // the client's complete or the connection's end; nil if the connection
-// has ended.
-func (c *conn) register(id string, parent context.Context) *operation {
+// has ended (release is called then).
+func (c *conn) register(id string, parent context.Context, release func()) *operation {
 	ctx, cancel := context.WithCancel(parent)
-	op := &operation{id: id, ctx: ctx, cancel: cancel}
+	op := &operation{id: id, ctx: ctx, cancel: cancel, release: sync.OnceFunc(release)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ended {
-		cancel()
+		op.stopNow()
 		return nil
 	}
 	c.ops[id] = op
@@ -88,7 +120,7 @@ func (c *conn) stop(id string) {
 	delete(c.ops, id)
 	c.mu.Unlock()
 	if op != nil {
-		op.cancel()
+		op.stopNow()
 	}
 }
 
@@ -109,9 +141,10 @@ func (c *conn) execute(op *operation, oc *graphql.OperationContext) {
 	defer op.cancel()
 	failure := c.stream(op, oc)
 	stopped := op.ctx.Err() != nil
-	// Forgotten before complete goes out: the client may reuse the id as
-	// soon as it reads it.
+	// Forgotten and released before complete goes out: the client may
+	// reuse the id, or start another operation, as soon as it reads it.
 	c.forget(op)
+	op.release()
 	switch {
 	case stopped:
 	case failure != nil:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 const (
@@ -50,6 +51,14 @@ type Options struct {
 	// (default 100). The next one gets an error message with
 	// extensions.code TOO_MANY_SUBSCRIPTIONS; the connection stays open.
 	MaxSubscriptions int
+	// Admit, if set, is asked before each operation starts, with the
+	// connection's context (Init's) carrying the operation's
+	// OperationContext. A refusal (err not nil) is sent as the error
+	// message of that operation, err as its one error, and the connection
+	// stays open. Otherwise release is called exactly once, when the
+	// operation has ended (or did not start after all). It is where caps
+	// shared across connections (per user, per client) are kept.
+	Admit func(ctx context.Context) (release func(), err *gqlerror.Error)
 	// PingInterval is how often the server sends {"type":"ping"} (default
 	// 25s). A connection from which no message at all (pong or other)
 	// arrives in the interval after a ping is closed with 1001.
